@@ -1,0 +1,102 @@
+"""One exception hierarchy. Messages are Chinese and say what the user can do about it.
+
+The library raises these; the CLI and the web app turn them into messages at the boundary.
+"""
+from __future__ import annotations
+
+
+class KBError(Exception):
+    """Base class: every error a user can act on."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(message if not hint else f"{message}（{hint}）")
+
+
+class InputError(KBError):
+    """The user's input (file, question, query) cannot be used."""
+
+    exit_code = 2
+
+
+class FileNotFound(InputError):
+    def __init__(self, path):
+        super().__init__(f"找不到文件：{path}", hint="请检查路径是否正确、文件是否存在")
+
+
+class UnsupportedFormat(InputError):
+    def __init__(self, path, detail: str = ""):
+        super().__init__(
+            f"不支持的文件格式：{path}{('，' + detail) if detail else ''}",
+            hint="目前支持 .txt、.md、.pdf、.docx；.doc/.wps 请先用 Word 或 WPS 另存为 .docx",
+        )
+
+
+class FileTooLarge(InputError):
+    def __init__(self, path, size: int, limit: int):
+        super().__init__(
+            f"文件过大：{path}（{size / 1024 / 1024:.1f} MB，上限 {limit / 1024 / 1024:.0f} MB）",
+            hint="请拆分文件，或设置环境变量 KB_MAX_FILE_MB 提高上限",
+        )
+
+
+class EmptyDocument(InputError):
+    def __init__(self, path):
+        super().__init__(f"文件没有可读取的文字内容：{path}", hint="请确认文件不是空白文档")
+
+
+class ScannedPDF(InputError):
+    def __init__(self, path):
+        super().__init__(
+            f"该 PDF 没有文字层，像是扫描件或图片：{path}",
+            hint="请先用 OCR 软件识别成文字，或提供 Word/文本版本",
+        )
+
+
+class EncryptedPDF(InputError):
+    def __init__(self, path):
+        super().__init__(f"该 PDF 已加密，无法读取：{path}", hint="请先解除密码保护后再导入")
+
+
+class CorruptFile(InputError):
+    def __init__(self, path, detail: str = ""):
+        super().__init__(
+            f"文件已损坏或不是声明的格式：{path}{('（' + detail + '）') if detail else ''}",
+            hint="请用 Word/WPS 打开确认后重新保存，或重新下载原文件",
+        )
+
+
+class NoStructure(InputError):
+    def __init__(self, what: str):
+        super().__init__(f"未能识别出任何条文结构：{what}", hint="请确认文件是政策或法规正文（含“第X条”或“1.”“一、”等编号）")
+
+
+class BadQuery(InputError):
+    """Empty, punctuation-only or over-long question/query."""
+
+
+class DuplicateDocument(KBError):
+    def __init__(self, title: str, existing_id: str):
+        super().__init__(f"该文件已在知识库中：《{title}》（编号 {existing_id}）", hint="内容完全相同的文件不会重复导入")
+
+
+class DocumentNotFound(KBError):
+    def __init__(self, doc_id: str):
+        super().__init__(f"知识库中没有编号为 {doc_id} 的文件", hint="用 kb corpus list 查看已有文件的编号")
+
+
+class IndexMissing(KBError):
+    def __init__(self, where):
+        super().__init__(f"还没有建立检索索引：{where}", hint="请先运行 make setup 或 kb index build")
+
+
+class ModelError(KBError):
+    """Embedding model missing, unreadable, or mismatched with the index."""
+
+
+class CollectionMissing(KBError):
+    def __init__(self, name: str):
+        super().__init__(f"没有名为 {name} 的检索库", hint="国家法律法规库请先运行 kb library import")
