@@ -1,0 +1,50 @@
+"""Chinese numerals → int, for 第一千零一条, 第二十二条, 两, 〇, and arabic digits alike."""
+from __future__ import annotations
+
+_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+CN_NUMERAL_CHARS = "〇零一二两三四五六七八九十百千万"
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def cn_to_int(s: str) -> int:
+    """Convert "二十二" / "一千零一" / "十" / "22" / "２２" / "一〇五" to an int; ValueError if not a numeral."""
+    s = s.strip().translate(_FULLWIDTH_DIGITS)
+    if not s:
+        raise ValueError("empty numeral")
+    if s.isdigit():
+        return int(s)
+    if any(c not in CN_NUMERAL_CHARS for c in s):
+        raise ValueError(f"not a Chinese numeral: {s!r}")
+    if not any(c in _UNITS for c in s):  # digit-by-digit form: 一〇五
+        return int("".join(str(_DIGITS[c]) for c in s))
+    total, section, digit = 0, 0, 0
+    for c in s:
+        if c in _DIGITS:
+            digit = _DIGITS[c]
+        elif c == "万":
+            total += (section + digit) * 10000
+            section, digit = 0, 0
+        else:
+            section += (digit or 1) * _UNITS[c]  # "十" alone means 10
+            digit = 0
+    return total + section + digit
+
+
+def int_to_cn(n: int) -> str:
+    """22 → "二十二", 10 → "十", 101 → "一百零一" (for article labels)."""
+    if n == 0:
+        return "零"
+    digits = "零一二三四五六七八九"
+    parts, zero = [], False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d, n = divmod(n, value)
+        if d:
+            if zero:
+                parts.append("零")
+            parts.append(digits[d] + unit)
+            zero = False
+        elif parts:
+            zero = True
+    out = "".join(parts)
+    return out[1:] if out.startswith("一十") else out
