@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make setup` (install + train the model + build the index), `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+KB := $(VENV)/bin/kb
+LIBRARY ?= data/lawrefbook-md.tar.xz
+
+.PHONY: setup install model index library test eval bench serve clean
+
+setup: install model index
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# torch first and pinned: the local CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
+install: $(PY)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+
+# Trains the project's Chinese embedding model unless a copy trained on the same data already exists.
+model:
+	$(KB) embed train --library $(LIBRARY)
+
+index:
+	$(KB) index build
+
+library:
+	$(KB) library import $(LIBRARY)
+
+test:
+	$(PY) -m pytest -q
+
+eval:
+	$(PY) eval/run_all.py
+
+bench:
+	$(PY) eval/bench_retrieval.py
+
+serve:
+	$(PY) app.py
+
+clean:
+	rm -rf indexes/default indexes/library

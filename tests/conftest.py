@@ -1,0 +1,31 @@
+"""Shared fixtures: real corpus files, and a private copy of the corpus for tests that write."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kb.config import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PLAN_TXT = CORPUS / "plan" / "永济市“十四五”“六最”营商环境建设规划.txt"
+PLAN_PDF = FIXTURES / "永济市六最营商环境建设规划.pdf"
+PLAN_DOCX = FIXTURES / "永济市六最营商环境建设规划.docx"
+FAIR_COMPETITION = CORPUS / "regulations" / "公平竞争审查条例(2024-06-06).md"
+
+
+@pytest.fixture
+def tmp_root(tmp_path, monkeypatch):
+    """A writable copy of corpus/ (and an empty indexes/) that KB_ROOT points to."""
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    (tmp_path / "indexes").mkdir()
+    monkeypatch.setenv("KB_ROOT", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def tmp_settings(tmp_root):
+    return get_settings(tmp_root)
