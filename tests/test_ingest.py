@@ -131,3 +131,15 @@ def test_size_limit_is_configurable(tmp_path, monkeypatch):
     small.write_bytes("第一条 测试。\n".encode() * 100_000)
     with pytest.raises(errors.FileTooLarge):
         read_text(small)
+
+
+def test_repair_keeps_a_long_title_apart_from_the_first_heading():
+    page = [
+        "某市关于进一步加强城市公共服务市场管理的通知（送审稿）",
+        "一、总体要求",
+        "（一）坚持公开、公平、公正原则，保障各类市场主体依法平等参与城市公共",
+        "服务供给。",
+    ]
+    out = repair([page], wrapped=True).splitlines()
+    assert out[:2] == ["某市关于进一步加强城市公共服务市场管理的通知（送审稿）", "一、总体要求"]
+    assert out[2].endswith("服务供给。")

@@ -86,7 +86,7 @@ def _breaks_after(prev: str, nxt: str, wrapped: bool, full_width: float, prev_op
     # otherwise it is the cut-off end of a page ("…对优秀企" / "业家可授予…").
     if _is_heading(prev) and (not wrapped or (prev_opened and _width(prev) < 0.7 * full_width)):
         return True
-    if _STRONG_MARKER.match(nxt):
+    if _STRONG_MARKER.match(nxt) or (_is_heading(prev) and _MARKER.match(nxt)):
         return True
     if not _ends_terminal(prev):
         return False
