@@ -136,6 +136,270 @@ def _update_index_if_present(corpus, added: list[str], removed: list[str]) -> bo
     return update_default_index(corpus, added=added, removed=removed)
 
 
+# --- index / search / library (retrieval) ----------------------------------------------------------
+index_app = typer.Typer(help="建立和管理检索索引", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+library_app = typer.Typer(help="国家法律法规库", no_args_is_help=True)
+app.add_typer(library_app, name="library")
+EmbedModelOpt = typer.Option(None, "--embed-model", help="本地 sentence-transformers 模型目录（默认用项目自己的模型；也可设 KB_EMBED_MODEL）")
+
+
+def _settings_with_model(embed_model: Optional[Path]):
+    import dataclasses
+
+    settings = get_settings()
+    return dataclasses.replace(settings, embed_model=str(embed_model)) if embed_model else settings
+
+
+@index_app.command("build")
+def index_build(
+    collection: str = typer.Option("default", "--collection", help="检索库名称"),
+    embed_model: Optional[Path] = EmbedModelOpt,
+    as_json: bool = JsonOpt,
+):
+    """为知识库建立（或重建）检索索引：关键词（BM25）+ 语义向量。"""
+    from kb.index.store import build_index
+
+    summary = build_index(_settings_with_model(embed_model), collection=collection, progress=not as_json)
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(f"索引已建立：{summary['documents']} 个文件，{summary['chunks']} 个条文片段，"
+                  f"向量模型 {summary['model'] or '无（仅关键词）'}，用时 {summary['seconds']} 秒")
+
+
+@app.command()
+def search(
+    query: Optional[str] = typer.Argument(None, help="要检索的问题或关键词，如“优化营商环境条例第十条”"),
+    k: int = typer.Option(10, "-k", "--k", help="返回条数"),
+    mode: str = typer.Option("hybrid", "--mode", help="检索方式：hybrid（默认）、bm25、dense"),
+    doc: Optional[str] = typer.Option(None, "--doc", help="只在某个文件中检索（标题、部分标题或编号）"),
+    collection: str = typer.Option("default", "--collection", help="检索库：default 或 library"),
+    batch: Optional[Path] = typer.Option(None, "--batch", help="批量检索：每行一个查询，或 JSONL（含 id 和 query）"),
+    embed_model: Optional[Path] = EmbedModelOpt,
+    as_json: bool = JsonOpt,
+):
+    """检索条文：先精确定位“X条例第X条”，再按相关度排序。"""
+    from kb.retrieve import get_retriever
+
+    retriever = get_retriever(_settings_with_model(embed_model), collection=collection)
+    if batch is not None:
+        _search_batch(retriever, batch, k, mode, doc)
+        return
+    if query is None:
+        raise errors.BadQuery("请提供查询内容", hint="例如：kb search \"企业开办要几天\"，或用 --batch 文件批量检索")
+    hits = retriever.search(query, k=k, mode=mode, doc=doc)
+    if as_json:
+        emit_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        console.print("没有找到相关条文。")
+        return
+    table = Table("#", "文件", "条", "状态", "得分", "内容")
+    for i, h in enumerate(hits, 1):
+        c = h.chunk
+        label = c.label + (f"（{c.part}/{c.n_parts}）" if c.part else "")
+        text = c.text.replace("\n", " ")
+        table.add_row(str(i), c.doc_title, label, c.status, f"{h.score:.3f}", text[:80] + ("…" if len(text) > 80 else ""))
+    console.print(table)
+
+
+def _search_batch(retriever, path: Path, k: int, mode: str, doc: Optional[str]) -> None:
+    """One JSON line per query; a bad query yields an "error" field instead of stopping the batch."""
+    if not path.exists():
+        raise errors.FileNotFound(path)
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line) if line.lstrip().startswith("{") else {"id": str(n), "query": line.strip()}
+        out = {"id": row.get("id", str(n)), "query": row.get("query", "")}
+        try:
+            out["hits"] = [h.to_json() for h in retriever.search(out["query"], k=k, mode=mode, doc=doc)]
+        except errors.BadQuery as exc:
+            out["hits"], out["error"] = [], exc.message
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+
+
+@library_app.command("import")
+def library_import(
+    path: Path = typer.Argument(..., help="法律法规库（lawrefbook 的 .tar.xz 或解压后的目录）"),
+    embed_model: Optional[Path] = EmbedModelOpt,
+    as_json: bool = JsonOpt,
+):
+    """导入国家法律法规库，建立检索库 library（kb search --collection library）。"""
+    from kb.index.library_import import import_library
+
+    report = import_library(path, _settings_with_model(embed_model), progress=not as_json)
+    if as_json:
+        emit_json(report)
+        return
+    console.print(f"已导入 {report['laws']} 部法律法规（其中 {report['superseded']} 部为旧版本），"
+                  f"{report['chunks']} 个条文片段，用时 {report['seconds']} 秒")
+    if report["failed"]:
+        console.print(f"[yellow]{len(report['failed'])} 个文件未能解析：[/yellow]")
+        for f in report["failed"]:
+            console.print(f"  {f['path']}：{f['reason']}")
+
+
+# --- embed (the project's own Chinese embedding model) ---------------------------------------------
+embed_app = typer.Typer(help="项目自己的中文语义向量模型", no_args_is_help=True)
+app.add_typer(embed_app, name="embed")
+
+
+@embed_app.command("train")
+def embed_train(
+    library: Optional[Path] = typer.Option(None, "--library", help="法律法规库（.tar.xz 或目录）；默认 data/lawrefbook-md.tar.xz（若存在）"),
+    corpus_only: bool = typer.Option(False, "--corpus-only", help="只用知识库自带的文件训练（约半分钟，效果较差）"),
+    out: Optional[Path] = typer.Option(None, "--out", help="模型保存目录；默认 indexes/models/kb-static-zh"),
+    epochs: int = typer.Option(1, "--epochs", min=1, help="训练轮数"),
+    force: bool = typer.Option(False, "--force", help="即使已有相同训练数据的模型也重新训练"),
+    as_json: bool = JsonOpt,
+):
+    """训练语义向量模型（自监督：从法规条文中自动构造训练样本，不需要下载任何模型）。"""
+    import json as _json
+
+    from kb.embed.model import MARKER, default_model_path
+    from kb.embed.train import train_model
+
+    settings = get_settings()
+    vendored = settings.root / "data" / "lawrefbook-md.tar.xz"
+    library = None if corpus_only else (library or (vendored if vendored.exists() else None))
+    if library is not None and not library.exists():
+        raise errors.FileNotFound(library)
+    out_dir = train_model(out or default_model_path(settings), settings.corpus_dir, library_path=library,
+                          epochs=epochs, force=force)
+    info = _json.loads((out_dir / MARKER).read_text(encoding="utf-8"))
+    if as_json:
+        emit_json({"path": str(out_dir), **info})
+        return
+    console.print(f"模型：{out_dir}（训练样本 {info.get('pairs')} 对，词表 {info.get('vocab')}，"
+                  f"训练数据指纹 {info.get('train_hash')}）")
+
+
+# --- ask / deadlines (assistant) ------------------------------------------------------------------
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="要问的问题，如“企业开办要多长时间？”"),
+    k: int = typer.Option(5, "-k", "--k", help="引用和相关条文的最多条数（1–20）"),
+    as_json: bool = JsonOpt,
+):
+    """政策问答：给出结论、依据（引用原文）和可能相关的条文；找不到依据时明确说明。"""
+    from kb.answer import answer_question
+
+    if not 1 <= k <= 20:
+        raise errors.InputError(f"--k 的取值 {k} 超出范围", hint="请使用 1 到 20 之间的整数")
+    answer = answer_question(question, k=k)
+    if as_json:
+        emit_json(answer.to_json())
+        return
+    from rich.markup import escape
+
+    for line in answer.answer.splitlines():  # soft_wrap: let the terminal wrap Chinese text, rich would orphan "1."
+        head, sep, rest = line.partition("：")
+        if head in ("结论", "依据", "可能相关") or head.endswith("（摘自上述条文）"):
+            console.print(f"[bold]{escape(head)}{sep}[/bold]{escape(rest)}", soft_wrap=True)
+        elif "已被" in line and "年版取代" in line:
+            console.print(f"[yellow]{escape(line)}[/yellow]", soft_wrap=True)
+        else:
+            console.print(escape(line), soft_wrap=True)
+    for note in answer.notes:
+        console.print(f"[dim]说明：{escape(note)}[/dim]", soft_wrap=True)
+
+
+@app.command()
+def deadlines(
+    doc: Optional[str] = typer.Option(None, "--doc", help="文件编号或标题（默认：现行规划；all = 全部现行文件）"),
+    as_json: bool = JsonOpt,
+    as_csv: bool = typer.Option(False, "--csv", help="以 CSV 输出（可用 Excel 打开）"),
+):
+    """时限与目标清单（督办台账）：每条时限的事项、数值、单位、条件、目标年份和原文。"""
+    from kb.corpus import Corpus
+    from kb.deadlines import collect, select_documents
+
+    rows = collect(select_documents(Corpus(), doc))
+    if as_json:
+        emit_json([d.to_json() for d in rows])
+        return
+    if as_csv:
+        _deadlines_csv(rows)
+        return
+    titles = list(dict.fromkeys(d.doc_title for d in rows))
+    table = Table(title="、".join(f"《{t}》" for t in titles) if len(titles) == 1 else None)
+    for name in (["文件"] if len(titles) > 1 else []) + ["条", "事项", "时限", "条件 / 起算", "期限", "原文"]:
+        table.add_column(name, overflow="fold")
+    for d in rows:
+        limit = (f"{d.value:g}" if isinstance(d.value, float) else str(d.value)) + d.unit if d.value is not None else "—"
+        limit = d.expression if d.kind == "日期" else limit
+        limit += "（工作日）" if d.day_type == "工作日" else ""
+        when = f"{d.target_year}年" + ("（已过）" if d.target_passed else "") if d.target_year else ""
+        quote = d.quote if len(d.quote) <= 60 else d.quote[:59] + "…"
+        cells = [d.label, d.subject, limit, "；".join(x for x in (d.condition, d.start) if x), when, quote]
+        table.add_row(*([d.doc_title] if len(titles) > 1 else []), *cells)
+    console.print(table)
+    console.print(f"共 {len(rows)} 项（时限 {sum(d.kind == '时限' for d in rows)} 项，目标 {sum(d.kind == '目标' for d in rows)} 项）")
+
+
+def _deadlines_csv(rows) -> None:
+    import csv
+
+    w = csv.writer(sys.stdout)
+    w.writerow(["文件编号", "文件", "条", "类型", "事项", "数值", "单位", "日类型", "表述", "条件", "起算", "目标年份", "备注", "原文"])
+    for d in rows:
+        w.writerow([d.doc_id, d.doc_title, d.label, d.kind, d.subject, "" if d.value is None else f"{d.value:g}", d.unit,
+                    d.day_type, d.expression, d.condition, d.start, d.target_year or "", d.note, d.quote])
+
+
+# --- review (公平竞争审查) ----------------------------------------------------------------------------
+@app.command()
+def review(
+    file: Path = typer.Argument(..., help="要审查的政策文件草案（.txt/.md/.pdf/.docx）"),
+    as_json: bool = JsonOpt,
+    report: Optional[Path] = typer.Option(None, "--report", help="输出审查意见书（.docx 或 .md）"),
+):
+    """公平竞争审查：逐条对照《公平竞争审查条例》第八至十一条，指出问题条款、理由和修改建议。"""
+    from rich.markup import escape
+
+    from kb.review import review_file
+    from kb.review.report import write_report
+    from kb.review.standards import citation
+
+    result = review_file(file, get_settings())
+    written = write_report(result, report) if report else None
+    if as_json:
+        emit_json(result.to_json() | ({"report": str(written)} if written else {}))
+        return
+    counts = result.counts()
+    console.print(f"[bold]{escape(str(file))}[/bold]：识别 {result.clauses} 条，发现 {len(result.findings)} 处问题"
+                  + ("（" + "，".join(f"{k} {v}" for k, v in counts.items()) + "）" if counts else ""))
+    for f in result.findings:
+        console.print(f"\n[bold]{escape(f.clause_no or '（未编号）')}[/bold] {citation(f.article, f.item)} [red]{f.severity}[/red]")
+        console.print(f"  条款：{escape(f.clause)}")
+        console.print(f"  理由：{escape(f.reason)}")
+        console.print(f"  建议：{escape(f.suggestion)}")
+    if written:
+        console.print(f"\n审查意见已保存：{written}")
+
+
+# --- serve (web app) -------------------------------------------------------------------------------
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只允许本机访问）"),
+    port: int = typer.Option(7860, "--port", help="端口"),
+):
+    """启动网页版（政策问答、条文检索、公平竞争审查、时限清单、知识库管理）。"""
+    import importlib.util
+
+    from kb.config import PACKAGE_DIR
+
+    path = PACKAGE_DIR.parent / "app.py"  # the web app sits next to the package in the source checkout
+    spec = importlib.util.spec_from_file_location("kb_web_app", path) if path.exists() else None
+    if spec is None:
+        raise errors.KBError(f"找不到网页程序：{path}", hint="请在项目源码目录中安装（pip install -e .）后再运行 kb serve")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.launch(host=host, port=port)
+
+
 # --- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     try:

@@ -167,6 +167,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[Citation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    confidence: float = 0.0  # evidence strength the abstention threshold is compared with
 
     def to_json(self) -> dict:
         return {
@@ -177,7 +178,35 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "related": [c.to_json() for c in self.related],
             "notes": list(self.notes),
+            "confidence": self.confidence,
         }
+
+
+@dataclass
+class Deadline:
+    """One time limit ("不超过3天") or dated target ("到2025年，…") found in an article: a row of the 督办台账."""
+
+    doc_id: str
+    doc_title: str
+    article: int
+    label: str  # "24." / "第九条"
+    kind: str  # "时限" (a duration) | "目标" (a dated target without a duration) | "日期" (每年3月31日前)
+    value: float | None  # 3, 0.5, 30; None for a dated target; the upper bound of a range ("一年至二年" → 2)
+    unit: str  # 天 / 日 / 个工作日 / 个月 / 年 / 小时 / 分钟 / 周; "" for a dated target
+    day_type: str  # "工作日" | "自然日" | "" (not counted in days)
+    expression: str  # the exact words: "不超过3天", "30日内"
+    subject: str  # what must be done within the limit
+    condition: str = ""  # to whom / when it applies: "小微企业低压接入（城区…）"
+    start: str = ""  # when the clock starts: "自货物、工程、服务交付之日起"
+    target_year: int | None = None  # "到2025年" → 2025
+    target_passed: bool = False  # the target year is over relative to today
+    value_min: float | None = None  # the lower bound of a range ("一年至二年内" → 1), else None
+    note: str = ""  # "目标年份2023年已过"
+    quote: str = ""  # the sentence, an exact substring of the article text
+    heading: str = ""  # the plan article's lead phrase, or the chapter
+
+    def to_json(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
@@ -194,3 +223,54 @@ class Finding:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class Clause:
+    """One reviewable unit of a draft policy: a numbered clause (or one sentence of a long one)."""
+
+    no: str | None  # "第三条", "二、（一）", "3."; None for unnumbered text
+    text: str
+    heading: str = ""  # enclosing headings, for context in reports
+    sentence: int = 0  # 0 = the whole clause; 1.. = n-th sentence of a long clause
+    lead: str = ""  # text of the enclosing clause ("不得有下列行为：") for an item (（一）…) under it
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ReviewResult:
+    """What the fair-competition review returns for one draft."""
+
+    file: str
+    clauses: int
+    clause_list: list[Clause] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    date: str = ""  # ISO date of the review
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.findings:
+            out[f.severity] = out.get(f.severity, 0) + 1
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "clauses": self.clauses,
+            "date": self.date,
+            "counts": self.counts(),
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass
+class LibraryLaw:
+    """One law of the national law library (lawrefbook markdown), as read by kb.library."""
+
+    title: str  # file name without the "(YYYY-MM-DD)" suffix
+    date: str  # "YYYY-MM-DD" from the file name, "" when absent
+    category: str  # top folder: 行政法规, 经济法, 司法解释, DLC (local regulations) ...
+    path: str  # path inside the archive/folder, e.g. "行政法规/优化营商环境条例(2019-10-22).md"
+    text: str  # the markdown text

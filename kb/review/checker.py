@@ -1,0 +1,217 @@
+"""Fair-competition review (公平竞争审查) of a draft policy against 《公平竞争审查条例》 arts. 8–11.
+
+Per clause, per sentence: the explicit rules fire on their patterns unless the sentence is a prohibition of
+the very practice ("不得要求…在本地设立分支机构"), a lawful reading applies, or (for selective measures)
+the measure is open to all operators on published criteria. Art. 12 purposes with a time limit, and for
+art. 10 a stated legal basis, lower the severity to 需说明依据. Sentences no rule caught go to two recall
+tiers that only ever say 提示: cue-class combinations (kb.review.fallback), then item-text similarity.
+Items under a prohibiting lead-in ("不得有下列行为：") are lists of banned practices and are skipped.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from pathlib import Path
+
+from kb import errors
+from kb.models import Clause, Finding, ReviewResult
+from kb.review import lexicon as lx
+from kb.review import fallback, similarity
+from kb.review.clauses import split_clauses, units
+from kb.review.rules import BASIS_ARTICLES, NEEDS_BASIS, NOTE, RULES, VIOLATION, Rule
+from kb.review.standards import citation, item_text
+
+SIM_THRESHOLD = 0.50  # cosine to an item's text; only with a cue word, only as 提示 (lower values added only false alarms on eval)
+_NEGATOR = re.compile(rf"(?:{lx.NEGATOR})[^。；，]{{0,6}}?(?:{lx.FRAME_VERB})")
+_CLEARING = re.compile(lx.CLEARING)
+_OPERATOR_SUBJECT = re.compile(lx.OPERATOR)
+_OPEN = re.compile(lx.OPEN)
+_EQUAL = re.compile(lx.EQUAL)
+_PRO = re.compile(lx.PRO_COMPETITION)
+_BASIS = re.compile(lx.LEGAL_BASIS)
+_PURPOSE = re.compile(lx.ART12_PURPOSE)
+_TIME = re.compile(lx.TIME_LIMIT)
+_FRAME_REACH = 30  # a prohibition governs the words up to this far after it
+_LEAD_PROHIBITION = re.compile(lx.LEAD_PROHIBITION)
+_GOV_PROHIBITION = re.compile(lx.GOV_PROHIBITION)
+_PENALTY = re.compile(lx.PENALTY)
+_GOV_DUTY = re.compile(lx.GOV_DUTY)
+
+
+def _prohibited(sentence: str, start: int, end: int) -> bool:
+    """True when the match sits inside a government-side prohibition or clean-up of the practice."""
+    if (g := _GOV_PROHIBITION.search(sentence)) and g.start() < end:
+        return True  # "行政机关不得滥用行政权力，…排斥外地经营者…"
+    if _PENALTY.search(sentence, end):
+        return True  # "…为招标人指定招标代理机构的，责令改正"
+    for n in _NEGATOR.finditer(sentence):
+        if n.start() >= end or start - n.start() > _FRAME_REACH:
+            continue
+        segments = re.split(r"[，,：:]", sentence[: n.start()])
+        subject = segments[-1] if len(segments[-1]) > 5 or len(segments) < 2 else segments[-2] + segments[-1]
+        if _OPERATOR_SUBJECT.search(subject) and not re.search(r"任何|各级|各部门|单位", subject):
+            continue  # "外地企业不得进入…" restricts operators; it is not a prohibition of the practice
+        return True
+    return any(c.start() < end and start - c.start() <= _FRAME_REACH for c in _CLEARING.finditer(sentence))
+
+
+def _rule_hit(rule: Rule, sentence: str, scope: str) -> re.Match | None:
+    if rule.context and not re.search(rule.context, scope):
+        return None
+    if rule.no_context and re.search(rule.no_context, scope):
+        return None
+    if rule.unless and re.search(rule.unless, sentence):
+        return None
+    if rule.open_suppresses and _OPEN.search(sentence):
+        return None
+    if _EQUAL.search(sentence):
+        return None
+    for pat in rule.compiled():
+        for m in pat.finditer(sentence):
+            if not _prohibited(sentence, m.start(), m.end()):
+                return m
+    return None
+
+
+def _severity(rule_severity: str, article: int, item: int, clause_text: str, doc_time_limit: bool) -> tuple[str, str]:
+    """Lower 违反 to 需说明依据 for art. 12 purposes with a time limit, or a stated legal basis; say why."""
+    if (article, item) in BASIS_ARTICLES and (m := _BASIS.search(clause_text)):
+        return NEEDS_BASIS, f"条款称“{m.group(0)}”，如确有法律、行政法规依据或经国务院批准，应在审查结论中写明具体依据条款。"
+    purpose = _PURPOSE.search(clause_text)
+    if purpose and (_TIME.search(clause_text) or doc_time_limit):
+        return NEEDS_BASIS, (f"条款以“{purpose.group(0)}”为目的并设定了实施期限，可能符合第十二条例外情形，"
+                             "须在审查结论中说明没有对公平竞争影响更小的替代方案及合理的实施期限。")
+    if purpose:
+        return rule_severity, f"条款虽涉及“{purpose.group(0)}”，但未明确实施期限或终止条件，不满足第十二条的适用条件。"
+    return rule_severity, ""
+
+
+def _suggestion(rule: Rule, sentence: str, span: str) -> str:
+    """An in-place edit of the trigger where a clean one exists, else a model wording for the clause."""
+    new_span = rule.rewrite_span(span)
+    if new_span is not None and new_span != span:
+        return f"{rule.advice}。建议修改为：“{sentence.replace(span, new_span, 1)}”"
+    return f"{rule.advice}。参考修改为：“{rule.template}”"
+
+
+def _quote(sentence: str, start: int, end: int) -> str:
+    """The comma-delimited stretch around a match, so the reason quotes readable words."""
+    left = max(sentence.rfind(c, 0, start) for c in "，,：:；。") + 1
+    rights = [i for i in (sentence.find(c, end) for c in "，,；。") if i != -1]
+    return sentence[left:min(rights) if rights else len(sentence)]
+
+
+def _finding(rule: Rule, clause: Clause, sentence: str, m: re.Match, doc_time_limit: bool) -> Finding:
+    severity, note = _severity(rule.severity, rule.article, rule.item, clause.text, doc_time_limit)
+    span = m.group(0)
+    standard = item_text(rule.article, rule.item)
+    reason = (f"条款中“{_quote(sentence, m.start(), m.end())}”（触发词：{span}）{rule.why}，{'属于' if rule.severity == VIOLATION else '可能属于'}{citation(rule.article, rule.item)}“{standard}”所列情形"
+              f"（{rule.what}）。" + note)
+    return Finding(clause.no, sentence, rule.article, rule.item, standard, reason,
+                   _suggestion(rule, sentence, span), severity, [span, rule.rid])
+
+
+def _similar_finding(clause: Clause, sentence: str) -> Finding | None:
+    if _OPEN.search(sentence) or _EQUAL.search(sentence) or _PRO.search(sentence):
+        return None
+    (article, item), sim = similarity.nearest(sentence)
+    if any(r.unless and re.search(r.unless, sentence) for r in RULES if (r.article, r.item) == (article, item)):
+        return None
+    cue = similarity.cue_in(sentence, article)
+    if sim < SIM_THRESHOLD or not cue:
+        return None
+    at = sentence.find(cue)
+    if _prohibited(sentence, at, at + len(cue)):
+        return None
+    standard = item_text(article, item)
+    reason = (f"条款含“{cue}”，表述与{citation(article, item)}“{standard}”相近（相似度 {sim:.2f}），"
+              "可能存在限制竞争的效果，请结合适用对象和条件人工复核。")
+    suggestion = "请核实该措施是否对各类经营者一视同仁、条件是否公开客观；如存在区别对待，应删除相关条件或改为普惠性措施。"
+    return Finding(clause.no, sentence, article, item, standard, reason, suggestion, NOTE, [cue, "similarity"])
+
+
+_WEAK_LAWFUL = re.compile(rf"依法|按照国家|国家有关规定|国家规定|有关规定|按规定|落实|{lx.LEGAL_BASIS}")
+
+
+def _fallback_finding(clause: Clause, sentence: str, scope: str) -> Finding | None:
+    """The broad cue-combination tier (提示) for sentences no explicit rule covered."""
+    if _OPEN.search(sentence) or _EQUAL.search(sentence) or _WEAK_LAWFUL.search(sentence) or _GOV_DUTY.search(sentence):
+        return None
+    hit = fallback.suspect(sentence, scope)
+    if hit is None:
+        return None
+    article, item, cue = hit
+    at = sentence.find(cue)
+    if _prohibited(sentence, at, at + len(cue)):
+        return None
+    if any(r.unless and re.search(r.unless, sentence) for r in RULES if (r.article, r.item) == (article, item)):
+        return None
+    standard = item_text(article, item)
+    rule = next(r for r in RULES if (r.article, r.item) == (article, item))
+    reason = (f"条款中“{cue}”与限制或优惠条件同时出现，可能构成{citation(article, item)}“{standard}”所列情形"
+              f"（{rule.what}），请结合适用对象和条件人工复核。")
+    return Finding(clause.no, sentence, article, item, standard, reason,
+                   f"{rule.advice}。参考修改为：“{rule.template}”", NOTE, [cue, "fallback"])
+
+
+def review_clause(clause: Clause | str, doc_time_limit: bool = False, use_similarity: bool = True) -> list[Finding]:
+    """Findings for one clause, one per (article, item)."""
+    if isinstance(clause, str):
+        clause = Clause(None, clause)
+    if _LEAD_PROHIBITION.search(clause.lead) or ("下列" in clause.lead and re.search(r"的[；。]?$", clause.text)):
+        return []  # an item of a list of prohibited or punishable practices
+    scope = f"{clause.heading}\n{clause.lead}\n{clause.text}"
+    found: dict[tuple[int, int], Finding] = {}
+    for unit in units(clause):
+        sentence = unit.text
+        fired_groups: set[str] = set()
+        hit_here = False
+        for rule in RULES:
+            if rule.group and rule.group in fired_groups:
+                continue
+            m = _rule_hit(rule, sentence, scope)
+            if m is None:
+                continue
+            hit_here = True
+            if rule.group:
+                fired_groups.add(rule.group)
+            key = (rule.article, rule.item)
+            if key in found:
+                found[key].triggers.extend([m.group(0), rule.rid])
+                continue
+            found[key] = _finding(rule, clause, sentence, m, doc_time_limit)
+        if hit_here:
+            continue
+        f = _fallback_finding(clause, sentence, scope) or (_similar_finding(clause, sentence) if use_similarity else None)
+        if f:
+            found.setdefault((f.article, f.item), f)
+    return list(found.values())
+
+
+_DOC_TIME = re.compile(r"(?:有效期|实施期限|试行期|执行期)[^。；]{0,10}(?:\d+|[一二三四五六七八九十]+)年|(?:有效期|执行)至\d{4}年")
+
+
+def review_text(text: str, source: str = "") -> ReviewResult:
+    """Review a whole draft; NoStructure when no numbered clause can be recognised."""
+    if not text or not text.strip():
+        raise errors.EmptyDocument(source or "输入文本")
+    clauses = split_clauses(text)
+    numbered = [c for c in clauses if c.no]
+    if not numbered:
+        raise errors.NoStructure(source or "输入文本")
+    doc_time_limit = bool(_DOC_TIME.search(text))
+    findings = [f for c in clauses for f in review_clause(c, doc_time_limit)]
+    return ReviewResult(source, len(numbered), clauses, findings, _dt.date.today().isoformat())
+
+
+def review_file(path: str | Path, settings=None) -> ReviewResult:
+    """Read a .txt/.md/.pdf/.docx draft (KBError on bad input) and review it."""
+    from kb.config import get_settings
+    from kb.ingest import read_text
+
+    settings = settings or get_settings()
+    text = read_text(path, max_bytes=settings.max_file_bytes)
+    return review_text(text, source=str(path))
+
+
+__all__ = ["review_text", "review_file", "review_clause", "VIOLATION", "NEEDS_BASIS", "NOTE"]

@@ -1,0 +1,210 @@
+"""Fair-competition review: rules per article, lawful look-alikes, exceptions, reports, bad input, CLI.
+
+Test clauses are written for these tests (not copied from eval/review.jsonl, which stays an honest eval).
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from docx import Document as DocxDocument
+
+from kb import errors
+from kb.review import review_clause, review_file, review_text
+from kb.review.clauses import split_clauses
+from kb.review.report import write_report
+from kb.review.standards import standards
+
+FLAG = {"违反", "提示"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+VIOLATING = [
+    ("县内新建住宅小区的入户门统一使用县安达门业有限公司的产品。", 8, 3),
+    ("城区新能源充电站建设运营权直接交由县电力投资有限公司独家经营。", 8, 2),
+    ("申报本县科技创新奖励的企业，须在本县注册且近两年在本县纳税。", 9, 2),
+    ("参加本县政府采购的供应商，须具有本县同类项目业绩。", 9, 3),
+    ("外地生产的桶装饮用水进入本县销售，须到县质检所重新检验。", 9, 1),
+    ("对新入驻产业园的企业，按其缴纳增值税县级留成部分的70%给予奖励。", 10, 1),
+    ("给予县宏远纺织有限公司技术改造专项补助300万元。", 10, 2),
+    ("对园区内重点企业免收城市基础设施配套费。", 10, 3),
+    ("县市场监管局组织城区各理发店统一服务价格，避免恶性竞争。", 11, 1),
+    ("城区洗车服务价格不得高于每次20元。", 11, 3),
+]
+
+LAWFUL = [
+    "本县各类企业均可按照公开的申报条件申请技术改造补助。",
+    "招标文件不得要求投标人在本地设立分支机构。",
+    "支持本地高校与企业共建实验室。",
+    "经营者应当依法取得道路运输经营许可后方可从事道路运输经营。",
+    "对外地企业与本地企业实行同等的监督检查标准。",
+    "引导本地商业银行扩大普惠小微贷款投放。",
+    "对获评国家级绿色工厂的企业给予一次性奖励，申报条件向社会公开。",
+    "各部门不得限定或者变相限定经营者购买特定品牌的产品。",
+]
+
+DRAFT = """某县关于支持商贸流通发展的若干措施（征求意见稿）
+第一条 为促进商贸流通业发展，结合本县实际，制定本措施。
+第二条 县内新建农贸市场的电子秤统一使用县恒准衡器有限公司的产品。
+第三条 对年销售额首次突破1亿元的商贸企业，按照公开的标准给予奖励，各类所有制企业平等适用。
+第四条 有下列情形之一的，取消奖励资格：
+（一）参加县内政府采购项目的，须在本县设立分公司；
+（二）提供虚假材料的。
+第五条 本措施自印发之日起施行。
+"""
+
+
+def _flags(text: str):
+    return [(f.article, f.item) for f in review_clause(text) if f.severity in FLAG]
+
+
+@pytest.mark.parametrize("text,article,item", VIOLATING)
+def test_violating_clause_is_flagged_with_article_and_item(text, article, item):
+    findings = review_clause(text)
+    assert (article, item) in [(f.article, f.item) for f in findings if f.severity == "违反"], findings
+
+
+@pytest.mark.parametrize("text", LAWFUL)
+def test_lawful_look_alike_is_not_flagged(text):
+    assert _flags(text) == []
+
+
+def test_art12_purpose_with_time_limit_needs_justification_not_violation():
+    text = "为推进大气污染防治，2026年12月31日前，对县政府确定的重点企业给予清洁能源改造补贴。"
+    findings = review_clause(text)
+    assert findings and {f.severity for f in findings} == {"需说明依据"}
+    assert "第十二条" in findings[0].reason
+
+
+def test_stated_legal_basis_lowers_art10_severity():
+    findings = review_clause("依据《中华人民共和国城镇土地使用税暂行条例》，对重点企业减免城镇土地使用税。")
+    assert findings and all(f.severity == "需说明依据" for f in findings if f.article == 10)
+
+
+def test_findings_carry_standard_reason_and_suggestion():
+    items = standards()
+    for text, article, item in VIOLATING:
+        for f in review_clause(text):
+            assert f.reason and CJK.search(f.reason)
+            assert f.suggestion and ("修改为" in f.suggestion)
+            assert items[f.article][f.item - 1].rstrip("；。") == f.standard
+            assert f"第{'八九十'[f.article - 8] if f.article < 11 else '十一'}条" in f.reason
+
+
+def test_standards_are_read_from_the_regulation():
+    items = standards()
+    assert [len(items[a]) for a in (8, 9, 10, 11)] == [5, 6, 4, 4]
+    assert items[9][2].startswith("排斥、限制或者变相限制外地经营者参加本地政府采购")
+
+
+def test_clause_numbers_follow_the_draft():
+    clauses = split_clauses(DRAFT)
+    assert [c.no for c in clauses if c.no] == ["第一条", "第二条", "第三条", "第四条", "第四条（一）", "第四条（二）", "第五条"]
+    plan_like = split_clauses("一、主要任务\n（一）优化服务。\n1.推进网办。\n2.压缩时限。\n二、保障措施\n3.加强领导。")
+    assert [c.no for c in plan_like] == ["一、（一）", "1.", "2.", "3."]
+
+
+def test_review_text_flags_the_right_clauses():
+    result = review_text(DRAFT, source="draft.txt")
+    flagged = {(f.clause_no, f.article, f.item) for f in result.findings if f.severity in FLAG}
+    assert ("第二条", 8, 3) in flagged
+    assert ("第四条（一）", 9, 3) in flagged
+    assert not any(no in ("第一条", "第三条", "第五条") for no, _, _ in flagged)
+    assert result.clauses == 7
+
+
+def _docx(path, lines):
+    doc = DocxDocument()
+    for line in lines:
+        doc.add_paragraph(line)
+    doc.save(str(path))
+    return path
+
+
+def test_docx_report_has_one_section_per_finding(tmp_path):
+    src = _docx(tmp_path / "draft.docx", DRAFT.splitlines())
+    result = review_file(src)
+    assert len(result.findings) >= 2
+    out = write_report(result, tmp_path / "意见.docx")
+    doc = DocxDocument(str(out))
+    sections = [p for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert len(sections) == len(result.findings)
+    assert len(doc.tables[0].rows) == len(result.findings) + 1
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "公平竞争审查意见" in body and "修改建议" in body and "第八条第（三）项" in body
+
+
+def test_markdown_report_and_bad_suffix(tmp_path):
+    result = review_text(DRAFT, source="draft.txt")
+    md = write_report(result, tmp_path / "意见.md").read_text(encoding="utf-8")
+    assert md.count("\n### ") == len(result.findings)
+    with pytest.raises(errors.InputError) as exc:
+        write_report(result, tmp_path / "意见.pdf")
+    assert CJK.search(exc.value.message)
+
+
+def _image_only_pdf(path):
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    c.rect(100, 100, 300, 300, fill=1)
+    c.save()
+    return path
+
+
+@pytest.mark.parametrize("make,error", [
+    (lambda p: (p / "empty.txt").write_bytes(b"") and None or p / "empty.txt", errors.EmptyDocument),
+    (lambda p: _image_only_pdf(p / "scan.pdf"), errors.ScannedPDF),
+    (lambda p: (p / "bad.docx").write_bytes(b"PK\x03\x04 not really a zip") and None or p / "bad.docx", errors.CorruptFile),
+    (lambda p: (p / "prose.txt").write_text("这是一段没有任何条款编号的说明文字，只有普通叙述。", encoding="utf-8") and None
+     or p / "prose.txt", errors.NoStructure),
+])
+def test_bad_input_raises_chinese_kberror(tmp_path, make, error):
+    with pytest.raises(error) as exc:
+        review_file(make(tmp_path))
+    assert CJK.search(exc.value.message)
+
+
+def test_blank_text_is_empty_document():
+    with pytest.raises(errors.EmptyDocument):
+        review_text("  \n ")
+
+
+def test_cli_json_shape(tmp_path, capsys):
+    from kb.cli import main
+
+    src = tmp_path / "draft.txt"
+    src.write_text(DRAFT, encoding="utf-8")
+    assert main(["review", str(src), "--json", "--report", str(tmp_path / "out.docx")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert isinstance(data["file"], str) and isinstance(data["clauses"], int)
+    assert data["findings"]
+    for f in data["findings"]:
+        assert isinstance(f["clause_no"], (str, type(None))) and isinstance(f["clause"], str)
+        assert isinstance(f["article"], int) and isinstance(f["item"], (int, type(None)))
+        for key in ("standard", "reason", "suggestion", "severity"):
+            assert isinstance(f[key], str) and f[key]
+    assert (tmp_path / "out.docx").exists()
+
+
+def test_cli_error_is_chinese_with_nonzero_exit(tmp_path, capsys):
+    from kb.cli import main
+
+    src = tmp_path / "prose.txt"
+    src.write_text("没有编号的一段话。", encoding="utf-8")
+    assert main(["review", str(src), "--json"]) != 0
+    assert "未能识别出任何条文结构" in capsys.readouterr().err
+
+
+def test_items_under_a_prohibiting_lead_in_are_not_flagged():
+    text = "第六条 行政机关不得有下列行为：\n（一）指定交易对象，限定使用县恒准衡器有限公司的产品；\n（二）要求外地企业在本县设立分支机构。"
+    assert [f for f in review_text(text).findings if f.severity in FLAG] == []
+
+
+def test_the_regulation_itself_raises_no_alarm():
+    from pathlib import Path
+
+    regulation = Path(__file__).resolve().parent.parent / "corpus" / "regulations" / "公平竞争审查条例(2024-06-06).md"
+    result = review_file(regulation)
+    assert result.clauses > 30
+    assert [f for f in result.findings if f.severity in FLAG] == []
