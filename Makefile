@@ -37,6 +37,7 @@ eval:
 
 bench:
 	$(PY) eval/bench_retrieval.py
+	$(PY) eval/bench_app.py
 
 serve:
 	$(PY) app.py

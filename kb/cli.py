@@ -195,6 +195,8 @@ def search(
     if not hits:
         console.print("没有找到相关条文。")
         return
+    if mode == "hybrid" and not retriever.dense_ready():
+        err_console.print("[yellow]提示：[/yellow]未加载向量模型，本次只用关键词（BM25）检索")
     table = Table("#", "文件", "条", "状态", "得分", "内容")
     for i, h in enumerate(hits, 1):
         c = h.chunk

@@ -78,6 +78,16 @@ class BadQuery(InputError):
     """Empty, punctuation-only or over-long question/query."""
 
 
+class DictionaryError(InputError):
+    """A line of a segmentation data file (domain dictionary, synonyms) cannot be parsed."""
+
+    def __init__(self, path, line_no: int, line: str):
+        super().__init__(
+            f"词典文件格式错误：{path} 第 {line_no} 行：{line!r}",
+            hint="每行格式为“词 频 词性”或“俗称<TAB>法言法语1|法言法语2”，以 # 开头的行是注释",
+        )
+
+
 class DuplicateDocument(KBError):
     def __init__(self, title: str, existing_id: str):
         super().__init__(f"该文件已在知识库中：《{title}》（编号 {existing_id}）", hint="内容完全相同的文件不会重复导入")

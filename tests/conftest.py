@@ -29,3 +29,26 @@ def tmp_root(tmp_path, monkeypatch):
 @pytest.fixture
 def tmp_settings(tmp_root):
     return get_settings(tmp_root)
+
+
+# --- retrieval (tests/test_index.py, test_retrieve.py, test_langchain.py) ---------------------------------------
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> str:
+    """A tiny static embedding model trained on the repo corpus (well under a minute), shared by the session."""
+    from kb.embed import train_model
+
+    return str(train_model(tmp_path_factory.mktemp("tiny-model"), CORPUS, tiny=True, progress=False))
+
+
+@pytest.fixture(scope="session")
+def indexed_settings(tmp_path_factory, tiny_model):
+    """Settings of a private root holding a copy of the corpus indexed with the tiny model (read-only use)."""
+    import dataclasses
+
+    from kb.index.store import build_index
+
+    root = tmp_path_factory.mktemp("indexed-root")
+    shutil.copytree(CORPUS, root / "corpus")
+    settings = dataclasses.replace(get_settings(root), embed_model=tiny_model)
+    build_index(settings, progress=False)
+    return settings

@@ -69,6 +69,39 @@ def test_lawful_look_alike_is_not_flagged(text):
     assert _flags(text) == []
 
 
+# Families added for generalisation (each sentence is new wording, not an eval clause): the rule names the
+# restricted party, the favoured party or the discriminating condition, not the sentence.
+FAMILIES = [
+    ("开办宠物医院前，须事先报县农业农村局审查同意。", 8, 1),  # approval with an inserted adverb
+    ("网吧经营者须每年到县文广局办理年度审验。", 8, 1),  # annual review as a gate
+    ("列入县级白名单的物流企业方可承接县内冷链配送业务。", 8, 1),  # "纳入…名录的企业方可"
+    ("村级饮水工程的水质检测应当委托县水质检测中心进行。", 8, 3),  # a named public institution designated
+    ("承接本县环卫保洁业务的企业，应当为国有控股企业。", 8, 4),  # ownership with "应当为"
+    ("享受补助的企业五年内不得申请注销。", 8, 4),  # exit ban
+    ("市外快递企业不得在本县增设营业网点。", 9, 2),  # outside operators barred from new outlets
+    ("各乡镇不得将本地产出的石材销往县外。", 9, 1),  # the negator is the restriction itself
+    ("对县外企业生产的乳制品，市场监管部门每月抽检一次。", 9, 5),  # sampling aimed at outside operators
+    ("县物业协会组织会员签订自律公约，约定保洁费不低于每平方米1元。", 11, 1),  # agreed price floor
+    ("蔬菜批发户提高售价前，须报市场管理办公室审核。", 11, 3),  # price-change approval
+    ("推动城区五家驾校合并为一家驾校集团，未参与合并的不予年检。", 11, 1),  # forced consolidation
+]
+
+
+@pytest.mark.parametrize("text,article,item", FAMILIES)
+def test_generalised_families_are_flagged(text, article, item):
+    assert (article, item) in _flags(text), review_clause(text)
+
+
+@pytest.mark.parametrize("text", [
+    "对外地企业设置的歧视性准入条件应当予以清理。",  # a clean-up order describes the practice
+    "招标人应当公开资格条件，不得将本地业绩作为加分因素。",  # a rule-maker's ban, whatever the subject
+    "市场监管部门对本地和外地企业实施统一的抽检计划。",  # equal treatment
+    "企业年度报告通过国家企业信用信息公示系统报送。",
+])
+def test_generalised_lawful_look_alikes_stay_silent(text):
+    assert _flags(text) == []
+
+
 def test_art12_purpose_with_time_limit_needs_justification_not_violation():
     text = "为推进大气污染防治，2026年12月31日前，对县政府确定的重点企业给予清洁能源改造补贴。"
     findings = review_clause(text)

@@ -24,6 +24,13 @@ from kb.review.standards import citation, item_text
 SIM_THRESHOLD = 0.50  # cosine to an item's text; only with a cue word, only as 提示 (lower values added only false alarms on eval)
 _NEGATOR = re.compile(rf"(?:{lx.NEGATOR})[^。；，]{{0,6}}?(?:{lx.FRAME_VERB})")
 _CLEARING = re.compile(lx.CLEARING)
+_CLEARING_TAIL = re.compile(lx.CLEARING_TAIL)
+_SELF_CONDEMN = re.compile(lx.SELF_CONDEMN)
+# After a negator that opens the match itself, these words make it a ban on imposing the restriction
+# ("不得限制…外运"); without them the negator is the restriction ("不得将…销往市外").
+# Verbs only a rule-maker performs ("不得将本地业绩作为资格条件"): a ban on the practice whatever the subject.
+_FRAME_RULEMAKER = re.compile(r"^[^，。；]{0,4}(?:要求|设置|设定|限定|指定|排斥|歧视)|作为[^，。；]{0,6}(?:条件|因素|依据|前提)|为(?:条件|前提)")
+_FRAME_INSIDE = re.compile(r"^以|限制|阻碍|妨碍|排斥|要求|设置|设定|作为|为条件|为前提|歧视|强制|限定|指定|干预|区别")
 _OPERATOR_SUBJECT = re.compile(lx.OPERATOR)
 _OPEN = re.compile(lx.OPEN)
 _EQUAL = re.compile(lx.EQUAL)
@@ -44,9 +51,15 @@ def _prohibited(sentence: str, start: int, end: int) -> bool:
         return True  # "行政机关不得滥用行政权力，…排斥外地经营者…"
     if _PENALTY.search(sentence, end):
         return True  # "…为招标人指定招标代理机构的，责令改正"
+    if _CLEARING_TAIL.search(sentence) or _SELF_CONDEMN.search(sentence):
+        return True  # "…设置的歧视性收费项目应当予以清理": a description of the practice, to be removed
     for n in _NEGATOR.finditer(sentence):
         if n.start() >= end or start - n.start() > _FRAME_REACH:
             continue
+        if n.start() >= start and not _FRAME_INSIDE.search(sentence[n.end():end]):
+            continue  # the negator is part of the restriction the rule describes
+        if n.start() < start and _FRAME_RULEMAKER.search(sentence[n.end(): end + 10]):
+            return True
         segments = re.split(r"[，,：:]", sentence[: n.start()])
         subject = segments[-1] if len(segments[-1]) > 5 or len(segments) < 2 else segments[-2] + segments[-1]
         if _OPERATOR_SUBJECT.search(subject) and not re.search(r"任何|各级|各部门|单位", subject):

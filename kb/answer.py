@@ -1,0 +1,348 @@
+"""The assistant: a question in, an answer out that only says what cited articles say.
+
+Pipeline: retrieve ~20 candidate chunks (hybrid) → one candidate per article, superseded versions replaced by
+the current one → rerank by intent evidence and sentence-level term coverage → pick the answering sentences →
+compose 结论 / 依据 / 可能相关 from those sentences (quoted) and labelled summaries of them (deadline and list
+extraction). When the best article covers too little of the question, abstain and list the nearest articles.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+from kb import errors
+from kb.config import DATA_DIR, Settings, get_settings
+from kb.corpus import Corpus
+from kb.deadlines import article_deadlines
+from kb.intent import DEADLINE, LIST, Intent, classify, evidence
+from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit
+from kb.terms import Term, TermScorer
+from kb.versions import VersionChange, changed_sentence, corresponding_article, current_of, predecessors
+
+MAX_QUESTION_CHARS = 500
+MAX_QUOTE_CHARS = 200  # a 款 up to this long is quoted whole rather than cut at its first "；"
+MAX_LIST_QUOTE_CHARS = 400  # a lead-in "包括：" and its items
+_ITEM = re.compile(r"\s*（[一二三四五六七八九十]+）")
+_LEAD_IN = re.compile(r"：\s*(?:\n|$)")
+CANDIDATES = 20
+ANSWER_CONFIG = DATA_DIR / "answer.toml"
+ABSTAIN_TEXT = "知识库中没有找到能直接回答这个问题的条款。"
+_OLD_VERSION = re.compile(r"旧版|老版|修订前|修改前|原版|原条例|(?:19|20)\d{2}年版")
+_HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")
+_LIST_WORD = re.compile(r"清单|名单|目录|名录")
+# Where a list's name starts, looking back from 清单: punctuation, or a verb/conjunction before the name.
+_NAME_START = re.compile(r".*(?:[，。；、：（）()]|和|及|与|或|并|实施|编制|制定|出台|建立|明确|落实|推行|公开|全面|依法|纳入|列入|对|按照|根据|规范|完善|健全|发布|公布)")
+
+# Rerank weights: retrieval order is a prior; coverage of the question by the article and by its best
+# sentence, and the intent evidence of that sentence, decide. Chosen by a small grid search on hit@1 over the
+# calibration half (odd ids) of eval/qa.jsonl; the even half only reports.
+W_RANK, W_ARTICLE, W_SENTENCE, W_EVIDENCE = 0.3, 1.0, 0.8, 0.4
+W_OLD = 0.5  # "旧版…" questions: the superseded version's article beats the current one's
+# Chosen among 0/0.1/0.2/0.3/0.5 by AUC (answerable vs not) on the calibration half of eval/qa.jsonl.
+W_CONF_EVIDENCE = 0.1
+W_SENTENCE_EVIDENCE = 0.5  # within an article: the sentence that answers the intent beats a mere restatement
+
+
+# --- input ------------------------------------------------------------------------------------------
+def validate_question(question: str | None) -> str:
+    q = (question or "").strip()
+    if not q:
+        raise errors.BadQuery("问题不能为空", hint="请输入一个完整的问题，例如：企业开办要多长时间？")
+    if not _HAS_WORD.search(q):
+        raise errors.BadQuery("问题只有标点或符号，无法检索", hint="请用文字描述您想了解的内容")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise errors.BadQuery(f"问题过长（{len(q)} 字，上限 {MAX_QUESTION_CHARS} 字）", hint="请精简为一个具体的问题")
+    return q
+
+
+# --- the knowledge the assistant reads ------------------------------------------------------------------
+@dataclass
+class Knowledge:
+    corpus: Corpus
+    docs: dict[str, Document]
+    scorer: TermScorer
+
+
+@functools.lru_cache(maxsize=4)
+def _knowledge(root: str, manifest_mtime: float) -> Knowledge:
+    corpus = Corpus(get_settings(root))
+    docs = {d.doc_id: d for d in corpus.documents()}
+    return Knowledge(corpus, docs, TermScorer(list(docs.values())))
+
+
+def knowledge(settings: Settings) -> Knowledge:
+    path = settings.manifest_path
+    return _knowledge(str(settings.root), path.stat().st_mtime if path.exists() else 0.0)
+
+
+def abstain_threshold() -> float:
+    """Calibrated on eval/qa.jsonl by eval/eval_qa.py --calibrate (see the comment in kb/data/answer.toml)."""
+    return float(tomllib.loads(ANSWER_CONFIG.read_text(encoding="utf-8"))["abstain_threshold"])
+
+
+# --- candidates and their scores --------------------------------------------------------------------------
+@dataclass
+class Sentence:
+    text: str  # exact substring of the article text
+    coverage: float
+    evidence: float
+
+    @property
+    def score(self) -> float:
+        return self.coverage + W_SENTENCE_EVIDENCE * self.evidence
+
+
+@dataclass
+class Candidate:
+    doc: Document
+    article: Article
+    rank: int  # first position among the retrieval hits
+    coverage: float = 0.0  # of the question by the whole article (with its title and headings)
+    sentences: list[Sentence] = field(default_factory=list)
+    score: float = 0.0
+
+    @property
+    def best(self) -> Sentence:
+        return max(self.sentences, key=lambda s: s.score)
+
+    @property
+    def confidence(self) -> float:
+        """What abstention thresholds: coverage of the question by the article and by its best sentence, plus a
+        little for that sentence carrying what the intent asks for (a time limit for 多久)."""
+        if not self.sentences:
+            return 0.5 * self.coverage
+        best = self.best
+        return 0.5 * self.coverage + 0.5 * best.coverage + W_CONF_EVIDENCE * best.evidence
+
+
+def asks_for_old_version(question: str) -> bool:
+    return bool(_OLD_VERSION.search(question))
+
+
+def candidates(kn: Knowledge, hits: list[Hit], keep_old: bool = False) -> list[Candidate]:
+    """One candidate per article, in retrieval order; a superseded version's hit stands for the current one
+    unless the question asks about the old version (keep_old)."""
+    out: dict[tuple[str, int], Candidate] = {}
+    for rank, hit in enumerate(hits):
+        c = hit.chunk
+        doc = kn.docs.get(c.doc_id)
+        article = doc.article(c.article, c.suffix) if doc and c.article else None
+        if article is None or not article.text.strip():
+            continue  # plan sections without an article number cannot be cited as 第X条
+        if keep_old:  # retrieval folds an unchanged old article into the current one; unfold it again
+            for old_doc in predecessors(doc, kn.docs):
+                old_article = corresponding_article(article, old_doc)
+                if old_article is not None:
+                    out.setdefault((old_doc.doc_id, old_article.number), Candidate(old_doc, old_article, rank))
+        else:
+            current = current_of(doc, kn.docs)
+            if current is not doc:
+                article, doc = corresponding_article(article, current), current
+                if article is None:
+                    continue
+        out.setdefault((doc.doc_id, article.number), Candidate(doc, article, rank))
+    return list(out.values())
+
+
+def score(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: int, old: bool = False) -> list[Candidate]:
+    """Rerank; with old=True (the question asks about a superseded version) old versions get W_OLD extra."""
+    for c in cands:
+        context = f"{c.doc.title} {c.article.heading} {c.article.title}"
+        c.coverage = TermScorer.coverage(terms, f"{context} {c.article.text}")
+        c.sentences = [Sentence(s, TermScorer.coverage(terms, s), evidence(intent.name, s)) for s in c.article.sentences()]
+        prior = 1.0 - c.rank / max(n_hits, 1)
+        best = c.best if c.sentences else Sentence("", 0.0, 0.0)
+        c.score = W_RANK * prior + W_ARTICLE * c.coverage + W_SENTENCE * best.coverage + W_EVIDENCE * best.evidence
+        if old and c.doc.status == SUPERSEDED:
+            c.score += W_OLD
+    return sorted(cands, key=lambda c: -c.score)
+
+
+# --- the answer -------------------------------------------------------------------------------------------
+def answer_question(question: str, k: int = 5, settings: Settings | None = None, retriever=None) -> Answer:
+    """Answer from the corpus with citations, or abstain (abstained=True) when the evidence is too weak."""
+    return answer_at(question, abstain_threshold(), k=k, settings=settings, retriever=retriever)
+
+
+def answer_at(question: str, threshold: float, k: int = 5, settings: Settings | None = None, retriever=None) -> Answer:
+    """answer_question with an explicit abstention threshold (the evaluation sweeps it; -1 never abstains)."""
+    q = validate_question(question)
+    settings = settings or get_settings()
+    kn = knowledge(settings)
+    intent = classify(q)
+    if retriever is None:
+        from kb.retrieve import get_retriever
+
+        retriever = get_retriever(settings)
+    hits = retriever.search(q, k=max(CANDIDATES, k))
+    old = asks_for_old_version(q)
+    ranked = score(candidates(kn, hits, old), kn.scorer.terms(q, intent.triggers), intent, len(hits), old)
+    if not ranked or ranked[0].confidence < threshold:
+        return _abstain(q, intent, ranked, k)
+    answer = compose(q, intent, ranked, k, kn)
+    from kb import llm
+
+    if llm.enabled():
+        answer = llm.rewrite_with_llm(answer, ranked[:k])
+    return answer
+
+
+def cite(c: Candidate, quote: str) -> Citation:
+    return Citation(doc=c.doc.title, doc_id=c.doc.doc_id, article=c.article.number, label=c.article.label,
+                    quote=quote, status=c.doc.status)
+
+
+def _ref(cit: Citation) -> str:
+    return f"《{cit.doc}》" + ("（旧版，已被修订）" if cit.status == SUPERSEDED else "") + cit.label
+
+
+def _abstain(q: str, intent: Intent, ranked: list[Candidate], k: int) -> Answer:
+    related = [cite(c, c.best.text) for c in ranked[:k] if c.sentences]
+    lines = [ABSTAIN_TEXT]
+    if related:
+        lines.append("可能相关：")
+        lines += [f"- {_ref(r)}：“{r.quote}”" for r in related]
+    return Answer(question=q, intent=intent.name, answer="\n".join(lines), abstained=True, related=related,
+                  confidence=round(ranked[0].confidence, 4) if ranked else 0.0)
+
+
+def _basis(ranked: list[Candidate]) -> list[tuple[Candidate, Sentence]]:
+    """One quote per cited article: the main article's best sentence (joined with the next or previous sentence
+    when that one is nearly as good, e.g. a list's lead-in and its items), then other articles whose best
+    sentence is nearly as good as the main one (up to 3 articles)."""
+    top = ranked[0]
+    picked = [(top, _main_quote(top))]
+    for c in ranked[1:3]:
+        if c.sentences and c.score >= 0.8 * top.score and c.best.coverage >= 0.6 * top.best.coverage:
+            picked.append((c, _widen(c.article.text, c.best)))
+    return picked
+
+
+def _widen(article_text: str, sentence: Sentence) -> Sentence:
+    """The whole 款 (line) around a sentence when it is short, so "…的，不再给予行政处罚；" keeps its "…延长至五年";
+    a lead-in ending in "：" keeps the items that follow it. Always an exact span of the article text."""
+    start = article_text.find(sentence.text)
+    if start < 0:
+        return sentence
+    line_start = article_text.rfind("\n", 0, start) + 1
+    line_end = article_text.find("\n", start + len(sentence.text))
+    line_end = len(article_text) if line_end < 0 else line_end
+    span = (line_start, line_end) if line_end - line_start <= MAX_QUOTE_CHARS else (start, start + len(sentence.text))
+    if _LEAD_IN.search(article_text[span[0] : span[1]]):  # a list's lead-in "包括：": take its items
+        end = span[1]
+        while end < len(article_text) and article_text[end] == "\n":
+            nxt = article_text.find("\n", end + 1)
+            nxt = len(article_text) if nxt < 0 else nxt
+            if nxt - span[0] > MAX_LIST_QUOTE_CHARS or not _ITEM.match(article_text[end + 1 : nxt]):
+                break
+            end = nxt
+        span = (span[0], end)
+    text = article_text[span[0] : span[1]].strip()
+    return Sentence(text, sentence.coverage, sentence.evidence) if text else sentence
+
+
+def _main_quote(c: Candidate) -> Sentence:
+    return _widen(c.article.text, _main_sentences(c))
+
+
+def _main_sentences(c: Candidate) -> Sentence:
+    main = c.best
+    i = c.sentences.index(main)
+    for j in (i + 1, i - 1):
+        if 0 <= j < len(c.sentences):
+            other = c.sentences[j]
+            if other.score >= 0.8 * main.score and other.coverage > 0:
+                span = _contiguous(c.article.text, c.sentences[min(i, j)].text, c.sentences[max(i, j)].text)
+                if span:
+                    return Sentence(span, max(main.coverage, other.coverage), max(main.evidence, other.evidence))
+    return main
+
+
+def _contiguous(text: str, first: str, second: str) -> str | None:
+    """first + second as they stand in the text, when only whitespace separates them."""
+    a = text.find(first)
+    b = text.find(second, a + len(first)) if a >= 0 else -1
+    if b < 0 or text[a + len(first) : b].strip():
+        return None
+    return text[a : b + len(second)]
+
+
+def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowledge) -> Answer:
+    basis = _basis(ranked)
+    citations = [cite(c, s.text) for c, s in basis]
+    cited = {(c.doc.doc_id, c.article.number) for c, _ in basis}
+    related = [cite(c, c.best.text) for c in ranked[:k] if (c.doc.doc_id, c.article.number) not in cited and c.sentences]
+    changes = _version_changes(basis, kn)
+    related += [Citation(doc=ch.old_doc.title, doc_id=ch.old_doc.doc_id, article=ch.old_article.number,
+                         label=ch.old_article.label, quote=ch.old_sentence, status=SUPERSEDED) for _, ch in changes]
+    core = ranked[0].best.text  # the single best sentence; 依据 quotes the whole 款 around it
+    lines = [f"结论：{_ref(citations[0])}规定：“{core if core in citations[0].quote else citations[0].quote}”"]
+    lines += _summary(intent, basis)
+    lines += [ch.line(c.doc) for c, ch in changes]  # before 依据, so a reader of the 结论 alone sees it too
+    lines.append("依据：")
+    lines += [f"{i}. {_ref(cit)}：“{cit.quote}”" for i, cit in enumerate(citations, 1)]
+    if related:
+        lines.append("可能相关：")
+        lines += [f"- {_ref(r)}" for r in related]
+    return Answer(question=q, intent=intent.name, answer="\n".join(lines), abstained=False, citations=citations,
+                  related=related, confidence=round(ranked[0].confidence, 4))
+
+
+def _summary(intent: Intent, basis: list[tuple[Candidate, Sentence]]) -> list[str]:
+    """Labelled summaries extracted from the quoted sentences (never new facts)."""
+    if intent.name == DEADLINE:
+        c, s = basis[0]  # the 结论 is about the main citation only
+        rows = [d for d in article_deadlines(c.doc, c.article) if d.quote in s.text and d.kind in ("时限", "日期")]
+        items = [_deadline_phrase(d) for d in rows[:6]]
+        return [f"时限要点（摘自上述条文）：{'；'.join(items)}"] if items else []
+    if intent.name == LIST:
+        names = list(dict.fromkeys(n for _, s in basis for n in list_names(s.text)))
+        return [f"涉及的清单/名单（摘自上述条文）：{'、'.join(names)}"] if names else []
+    return []
+
+
+def list_names(text: str) -> list[str]:
+    """"依法编制从轻处罚事项清单、减轻处罚事项清单" → ["从轻处罚事项清单", "减轻处罚事项清单"]."""
+    names = []
+    for m in _LIST_WORD.finditer(text):
+        before = text[max(0, m.start() - 16) : m.start()]
+        cut = _NAME_START.match(before)
+        name = (before[cut.end() :] if cut else before).strip("“”\"") + m.group()
+        if len(name) > len(m.group()) + 1:
+            names.append(name)
+    return names
+
+
+def _deadline_phrase(d) -> str:
+    if d.value is None:  # an annual date: "每年3月31日前"
+        return f"{d.subject}（{d.expression}）" if d.subject else d.expression
+    value = f"{d.value:g}" if isinstance(d.value, float) else str(d.value)
+    if d.value_min is not None:
+        value = f"{d.value_min:g}至{value}"
+    parts = [f"{d.subject + '：' if d.subject else ''}{value}{d.unit}"]
+    if d.day_type == "工作日":
+        parts.append("按工作日计")
+    if d.condition:
+        parts.append(f"适用于{d.condition}")
+    if d.start:
+        parts.append(d.start)
+    if d.target_year:
+        parts.append(d.note or f"目标年份{d.target_year}年")  # note: "目标年份2023年已过"
+    return parts[0] + (f"（{'，'.join(parts[1:])}）" if len(parts) > 1 else "")
+
+
+def _version_changes(basis, kn: Knowledge) -> list[tuple[Candidate, VersionChange]]:
+    """For each cited current article, what its superseded version said differently (if anything)."""
+    cited = {(c.doc.doc_id, c.article.number) for c, _ in basis}
+    out = []
+    for c, s in basis:
+        for old_doc in predecessors(c.doc, kn.docs):
+            old_article = corresponding_article(c.article, old_doc)
+            if old_article is None or (old_doc.doc_id, old_article.number) in cited:
+                continue  # already quoted in its own right
+            change = changed_sentence(s.text, c.article, old_article, old_doc)
+            if change:
+                out.append((c, change))
+    return out

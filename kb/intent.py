@@ -1,0 +1,70 @@
+"""What kind of answer a question wants, and what evidence in a sentence serves that kind.
+
+Both are data tables: INTENT_RULES maps trigger words in the question to an intent; EVIDENCE maps an intent
+to patterns that, found in a candidate sentence, make it a better answer. Adding a trigger is a one-line edit.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.numerals import CN_NUMERAL_CHARS
+
+DEADLINE, PROCEDURE, LIST, CONDITION, PENALTY, OTHER = "时限", "程序", "清单", "条件", "罚则", "其他"
+
+# Order matters only to break ties (equal number of trigger hits): intents named by a question word (多久, 哪些,
+# 怎么办) come before intents named by a topic word (处罚, 条件) — "处罚分哪几类" asks for a list.
+INTENT_RULES: list[tuple[str, tuple[str, ...]]] = [
+    (DEADLINE, ("多久", "几天", "几日", "几个工作日", "多少天", "多少日", "期限", "时限", "什么时候", "何时",
+                "多长时间", "截止", "多快", "时间", "哪一年", "哪年", "哪天", "最晚", "几个月", "几年", "多少年",
+                "多少个工作日", "多少个月", "几月", "几号")),
+    (LIST, ("清单", "名单", "目录", "名录", "哪些", "哪几", "几种", "几类", "包括什么", "包括哪")),
+    (PROCEDURE, ("怎么办", "怎么申请", "如何办理", "流程", "步骤", "程序", "如何申请", "去哪办", "去哪里办",
+                 "在哪办", "怎样办", "手续", "怎么做", "怎么用", "怎么落实", "怎么推进", "如何", "由谁", "谁牵头",
+                 "什么方式", "哪个部门")),
+    (PENALTY, ("罚", "处罚", "处分", "法律责任", "责任", "后果", "违反", "违法", "追究", "怎么处理", "被查")),
+    (CONDITION, ("能不能", "可以吗", "能否", "是否可以", "可不可以", "条件", "资格", "需要什么", "要求", "是否",
+                 "吗", "行不行", "允许", "算不算", "要不要", "还能", "上限")),
+]
+
+_NUM = rf"(?:\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+)"
+TIME_EXPR = re.compile(rf"{_NUM}\s*(?:个工作日|工作日|个月|小时|分钟|天|日|周)|到\s*\d{{4}}\s*年")
+
+# Evidence a sentence carries for an intent: (pattern, weight). Weights are relative within an intent.
+EVIDENCE: dict[str, list[tuple[re.Pattern, float]]] = {
+    DEADLINE: [(TIME_EXPR, 1.0), (re.compile(r"(?:\d{4}年|每年)\d{1,2}月\d{1,2}日"), 1.0),
+               (re.compile(r"期限|时限|之日起|以内|届满|不超过|压缩"), 0.3)],
+    LIST: [(re.compile(r"清单|名单|目录|名录"), 1.0), (re.compile(r"(?:包括|分为|如下|下列[^，。；]*)：\s*（一）"), 1.0),
+           (re.compile(r"下列|以下|包括"), 0.3)],
+    PROCEDURE: [(re.compile(r"申请|受理|审查|决定|送达|办理|提交|登记|告知"), 0.25),
+                (re.compile(r"(?:申请|受理|审查|决定|送达)[、，和及]"), 0.5)],
+    CONDITION: [(re.compile(r"条件|应当具备|符合|资格|不得|可以|方可"), 0.5)],
+    PENALTY: [(re.compile(r"罚款|责令|处分|没收|吊销|追究|法律责任|警告|拘留"), 1.0)],
+    OTHER: [],
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    triggers: tuple[str, ...]  # trigger words found in the question (removed from its content terms)
+
+
+def classify(question: str) -> Intent:
+    """The intent with the most trigger hits; ties go to the earlier rule; none → 其他."""
+    best, best_hits = OTHER, ()
+    for name, words in INTENT_RULES:
+        found = [w for w in words if w in question]
+        hits = tuple(w for w in found if not any(w != o and w in o for o in found))  # "罚" inside "处罚" counts once
+        if len(hits) > len(best_hits):
+            best, best_hits = name, hits
+    return Intent(best, best_hits)
+
+
+def evidence(intent: str, sentence: str) -> float:
+    """How strongly a sentence shows what this intent asks for, in [0, 1]."""
+    rules = EVIDENCE.get(intent, [])
+    if not rules:
+        return 0.0
+    total = sum(w for pat, w in rules if pat.search(sentence))
+    return min(1.0, total / max(w for _, w in rules))

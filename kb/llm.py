@@ -1,0 +1,119 @@
+"""Optional generation: a local OpenAI-compatible model rewrites the answer from the retrieved articles.
+
+Off by default; on when KB_LLM_BASE_URL and KB_LLM_MODEL are set (KB_LLM_API_KEY if the server wants one).
+A generated answer is only used if it passes check_generated(): every article it cites was retrieved, and every
+number it states occurs in an article it cites. Otherwise the extractive answer stands, with a note saying why.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import replace
+
+from kb.models import Answer, Citation
+from kb.numerals import cn_to_int, int_to_cn
+
+_MARKER = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_\-]*)#(\d+)\]")
+_ARABIC = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+_CN_CHARS = "〇零一二两三四五六七八九十百千"
+_UNITS = r"(?:个工作日|工作日|个月|个|小时|分钟|天|日|年|周|倍|万元|元|项|人|名|家|次|%|以上|以下)"
+_CN_NUMBER = re.compile(rf"(?<![{_CN_CHARS}第])[{_CN_CHARS}]+(?={_UNITS})")
+
+SYSTEM = (
+    "你是政策法规问答助手。只能依据给出的条文回答，不得补充条文以外的信息。"
+    "回答用中文，先给一句结论，再说明依据。每句话后用 [编号#条号] 标注出处，例如 [kxzf-2025#9]。"
+    "数字必须与条文原文一致。条文不足以回答时，直接说“知识库中没有找到能直接回答这个问题的条款”。"
+)
+
+
+def enabled() -> bool:
+    return bool(os.environ.get("KB_LLM_BASE_URL") and os.environ.get("KB_LLM_MODEL"))
+
+
+def _prompt(question: str, sources: dict[tuple[str, int], tuple[str, str]]) -> str:
+    blocks = [f"[{d}#{n}] {title}：{text}" for (d, n), (title, text) in sources.items()]
+    return "条文：\n" + "\n".join(blocks) + f"\n\n问题：{question}"
+
+
+def generate(question: str, sources: dict[tuple[str, int], tuple[str, str]]) -> str:
+    from langchain_openai import ChatOpenAI
+
+    llm = ChatOpenAI(
+        base_url=os.environ["KB_LLM_BASE_URL"], model=os.environ["KB_LLM_MODEL"],
+        api_key=os.environ.get("KB_LLM_API_KEY", "not-needed"), temperature=0, timeout=120, max_retries=1,
+    )
+    reply = llm.invoke([("system", SYSTEM), ("human", _prompt(question, sources))])
+    return str(reply.content).strip()
+
+
+def cited_refs(text: str) -> list[tuple[str, int]]:
+    return list(dict.fromkeys((d, int(n)) for d, n in _MARKER.findall(text)))
+
+
+def _numbers(text: str) -> list[str]:
+    text = _MARKER.sub(" ", text)
+    return _ARABIC.findall(text) + _CN_NUMBER.findall(text)
+
+
+def _number_in(number: str, text: str) -> bool:
+    """Whether a number occurs in the text, written either in arabic or in Chinese numerals."""
+    try:
+        value = float(number) if "." in number else cn_to_int(number)
+    except ValueError:
+        return False
+    forms = {number}
+    if float(value).is_integer():
+        forms |= {str(int(value)), int_to_cn(int(value))}
+        if 10 <= value < 20:
+            forms.add("一" + int_to_cn(int(value)))  # 一十五 as well as 十五
+    for form in forms:
+        if form[0].isdigit():
+            pattern = rf"(?<![\d.]){re.escape(form)}(?![\d.])"
+        else:  # a Chinese numeral counts only as a quantity: "三日" yes, "第三方" no
+            pattern = rf"(?<![{_CN_CHARS}第]){re.escape(form)}(?={_UNITS})"
+        if re.search(pattern, text):
+            return True
+    return False
+
+
+def check_generated(text: str, sources: dict[tuple[str, int], str]) -> list[str]:
+    """Problems that make a generated answer unusable (empty list = usable).
+
+    sources maps (doc_id, article number) of every retrieved article to its text.
+    """
+    problems = []
+    refs = cited_refs(text)
+    if not refs:
+        problems.append("回答没有标注任何出处")
+    unknown = [f"{d}#{n}" for d, n in refs if (d, n) not in sources]
+    if unknown:
+        problems.append("引用了未检索到的条文：" + "、".join(unknown))
+    cited_text = "\n".join(sources[r] for r in refs if r in sources)
+    missing = [n for n in dict.fromkeys(_numbers(text)) if not _number_in(n, cited_text)]
+    if missing:
+        problems.append("以下数字在所引条文中找不到：" + "、".join(missing))
+    return problems
+
+
+def rewrite_with_llm(extractive: Answer, candidates) -> Answer:
+    """The generated answer if it passes the check, else the extractive one with a note."""
+    by_ref = {(c.doc.doc_id, c.article.number): c for c in candidates}
+    sources = {ref: (f"《{c.doc.title}》{c.article.label}", c.article.text) for ref, c in by_ref.items()}
+    try:
+        text = generate(extractive.question, sources)
+    except Exception as exc:  # any server/network failure: the extractive answer is still correct
+        return replace(extractive, notes=extractive.notes + [f"大模型调用失败（{type(exc).__name__}），已使用条文摘录回答。"])
+    problems = check_generated(text, {ref: t for ref, (_, t) in sources.items()})
+    if problems:
+        return replace(extractive, notes=extractive.notes + ["大模型生成的回答未通过核对（" + "；".join(problems) + "），已使用条文摘录回答。"])
+    refs = cited_refs(text)
+    citations = [_citation(by_ref[r]) for r in refs]
+    related = [_citation(c) for ref, c in by_ref.items() if ref not in refs]
+    return replace(extractive, answer=text, citations=citations, related=related,
+                   notes=extractive.notes + ["回答由大模型依据所引条文生成，已核对出处和数字。"])
+
+
+def _citation(c) -> Citation:
+    quote = c.best.text if c.sentences else c.article.text
+    return Citation(doc=c.doc.title, doc_id=c.doc.doc_id, article=c.article.number, label=c.article.label,
+                    quote=quote, status=c.doc.status)

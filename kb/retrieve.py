@@ -1,0 +1,309 @@
+"""Retrieval: exact article lookup, BM25 + dense candidates, weighted fusion, priors, near-duplicate collapse.
+
+BM25 is the judge; the dense side contributes a second candidate list with a smaller weight (weights chosen on
+the dev split of eval/retrieval.jsonl: unweighted fusion lowered hit@1 below BM25 alone).
+Storage is behind kb.index.store.IndexStore; nothing here knows about files.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from kb import errors
+from kb.config import Settings, get_settings
+from kb.models import CURRENT, SUPERSEDED, Chunk, Hit
+from kb.numerals import cn_to_int
+
+MAX_QUERY_CHARS = 500
+MODES = ("hybrid", "bm25", "dense")
+EXACT_SCORE = 100.0
+MAX_TITLE_CHARS = 60  # a law title named before 第X条 is never longer  # an article named in the query outranks anything found by similarity
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the two candidate lists are merged; chosen on the dev split (eval/eval_retrieval.py --tune)."""
+
+    method: str = "rrf"  # "rrf": weighted reciprocal ranks; "linear": max-normalised scores, weighted sum
+    w_bm25: float = 1.0
+    w_dense: float = 0.2
+    rrf_k: float = 20.0
+    pool: int = 50  # candidates taken from each side
+    dense_expanded: bool = False  # embed the query with its synonym expansions appended
+
+
+FUSION = Fusion()
+SUPERSEDED_FACTOR = 0.8  # an old version ranks below its current version for the same content
+LOCAL_FACTOR = 0.85  # 地方性法规 below national law when the query names no place
+DUP_JACCARD = 0.8  # character-trigram overlap above which two provisions count as the same text
+_LOCAL_KINDS = ("地方性法规", "地方政府规章")
+
+_CN_NUM = "〇零一二两三四五六七八九十百千"
+_ARTICLE_REF = re.compile(rf"第([{_CN_NUM}\d０-９]+)条(?:之([{_CN_NUM}]+))?")
+_SUB_REF = re.compile(rf"^\s*第([{_CN_NUM}\d]+)([款项])(?:第([{_CN_NUM}\d]+)项)?")
+_TITLE_NOISE = re.compile(r"[《》〈〉“”\"'‘’\s]|中华人民共和国")
+_WORD = re.compile(r"\w")
+_TITLE_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(?:省|自治区|特别行政区|市|县|区)")
+_PROVINCES = tuple("北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 "
+                   "四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split())
+PLACE_BOOST = 1.3  # a query that names a place prefers that place's own documents
+
+
+def validate_query(query: str) -> str:
+    q = (query or "").strip()
+    if not q:
+        raise errors.BadQuery("查询内容为空", hint="请输入要查找的问题或关键词，例如“企业开办要几天”")
+    if len(q) > MAX_QUERY_CHARS:
+        raise errors.BadQuery(f"查询过长（{len(q)} 字，上限 {MAX_QUERY_CHARS} 字）", hint="请只保留关键的问题或关键词")
+    if not _WORD.search(q):
+        raise errors.BadQuery("查询只包含标点或符号，没有可检索的文字", hint="请输入文字或数字")
+    return q
+
+
+@dataclass
+class DocInfo:
+    doc_id: str
+    title: str
+    status: str
+    kind: str
+    date: str
+
+
+class Retriever:
+    def __init__(self, store, embedder=None, fusion: Fusion = FUSION):
+        from kb.segment import get_segmenter
+
+        self.store = store
+        self.embedder = embedder
+        self.fusion = fusion
+        self.seg = get_segmenter()
+        self.docs: dict[str, DocInfo] = {}
+        for c in store.chunks():
+            self.docs.setdefault(c.doc_id, DocInfo(c.doc_id, c.doc_title, c.status, c.kind, c.date))
+        self._norm_titles = {d: _TITLE_NOISE.sub("", i.title) for d, i in self.docs.items()}
+        self._places: dict[str, set[str]] = {}  # "永济" → the plan, "河南" → 河南省… (local documents only)
+        for d, info in self.docs.items():
+            m = _TITLE_PLACE.match(self._norm_titles[d])
+            if m and (info.kind in _LOCAL_KINDS or info.kind == "规划"):
+                self._places.setdefault(m.group(1), set()).add(d)
+
+    # --- public ---------------------------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", doc: str | None = None) -> list[Hit]:
+        q = validate_query(query)
+        if mode not in MODES:
+            raise errors.BadQuery(f"未知的检索方式：{mode}", hint="可选 hybrid、bm25、dense")
+        if k <= 0:
+            return []
+        doc_ids = self.resolve_docs(doc) if doc else None
+        exact = self.exact_hits(q, doc_ids)
+        if exact:  # "第十条" would otherwise pull every other law's 第十条; rank the rest by the words around it
+            rest = _ARTICLE_REF.sub(" ", q)
+            q = rest if _WORD.search(rest) else exact[0].chunk.doc_title
+        ranked = self._ranked(q, mode, doc_ids, max(k, 10) + len(exact))
+        seen = {h.chunk.chunk_id for h in exact}
+        return (exact + [h for h in ranked if h.chunk.chunk_id not in seen])[:k]
+
+    def resolve_docs(self, doc: str) -> set[str]:
+        """--doc accepts an id, a full title or part of one; the current version wins among same-titled versions."""
+        if doc in self.docs:
+            return {doc}
+        name = _TITLE_NOISE.sub("", doc)
+        same = [d for d, t in self._norm_titles.items() if t == name]
+        if same:
+            return set(same)
+        found = self._match_title(name)
+        if not found:
+            raise errors.BadQuery(f"检索库中没有名为“{doc}”的文件", hint="用 kb corpus list 查看文件标题和编号")
+        return {found}
+
+    # --- exact article lookup -------------------------------------------------------------------------------
+    def exact_hits(self, q: str, doc_ids: set[str] | None) -> list[Hit]:
+        m = _ARTICLE_REF.search(q)
+        if not m:
+            return []
+        try:
+            number = cn_to_int(m.group(1))
+            suffix = cn_to_int(m.group(2)) if m.group(2) else 0
+        except ValueError:
+            return []
+        candidates = self._match_titles(_TITLE_NOISE.sub("", q[: m.start()]).rstrip("的"), within=doc_ids)
+        if not candidates and doc_ids and len(doc_ids) == 1:
+            candidates = list(doc_ids)
+        for doc_id in candidates:  # the preferred document that has this article (民法典 spans several files)
+            parts = [c for c in self.store.doc_chunks(doc_id) if c.article == number and c.suffix == suffix]
+            if parts:
+                where = {"exact": 1.0, **_sub_reference(q[m.end():])}
+                return [Hit(c, EXACT_SCORE - i * 1e-3, dict(where)) for i, c in enumerate(parts)]
+        return []
+
+    def _match_title(self, text: str, within: set[str] | None = None) -> str | None:
+        found = self._match_titles(text, within)
+        return found[0] if found else None
+
+    def _match_titles(self, text: str, within: set[str] | None = None) -> list[str]:
+        """Documents a (possibly partial) title in `text` names, best first: those whose title contains the
+        longest tail of `text`; an exact title, the current version, national law and shorter titles first."""
+        titles = {d: t for d, t in self._norm_titles.items() if within is None or d in within}
+        text = text[-MAX_TITLE_CHARS:]
+        for start in range(len(text) - 1):
+            tail = text[start:]
+            hits = [d for d, t in titles.items() if tail in t]
+            if hits:
+                hits.sort(key=lambda d: self.docs[d].date, reverse=True)  # newest first among equals
+                return sorted(hits, key=self._doc_preference(tail))
+        return []
+
+    def _doc_preference(self, name: str):
+        def key(doc_id: str):
+            info = self.docs[doc_id]
+            title = self._norm_titles[doc_id]
+            return (title != name, info.status != CURRENT, info.kind in _LOCAL_KINDS, len(title))
+
+        return key
+
+    # --- similarity search ----------------------------------------------------------------------------------
+    def _ranked(self, q: str, mode: str, doc_ids: set[str] | None, k: int) -> list[Hit]:
+        f = self.fusion
+        pool = max(f.pool, k * 3)
+        tokens = self.seg.query_tokens(q)
+        sparse = self.store.search_sparse(tokens, pool, doc_ids) if mode != "dense" else []
+        dense: list[tuple[Chunk, float]] = []
+        if mode != "bm25" and self.dense_ready(required=mode == "dense"):
+            text = q + " " + " ".join(tokens) if f.dense_expanded else q
+            vec = np.asarray(self.embedder.encode([text]), dtype=np.float32)[0]
+            dense = self.store.search_dense(vec, pool, doc_ids)
+        if mode == "bm25" or not dense:
+            scored = {c.chunk_id: (c, s, {"bm25": s}) for c, s in sparse}
+        elif mode == "dense":
+            scored = {c.chunk_id: (c, s, {"dense": s}) for c, s in dense}
+        else:
+            scored = self._fuse(sparse, dense)
+        prior = self._priors(q)
+        hits = [Hit(c, s * prior(c), parts) for c, s, parts in scored.values()]
+        hits.sort(key=lambda h: -h.score)
+        return collapse_duplicates(hits, k)
+
+    def _fuse(self, sparse, dense) -> dict:
+        """Weighted fusion over the union of both candidate lists (a chunk missing from one list gets 0 there)."""
+        f = self.fusion
+        out: dict[str, tuple[Chunk, float, dict]] = {}
+        for name, weight, ranked in (("bm25", f.w_bm25, sparse), ("dense", f.w_dense, dense)):
+            top = ranked[0][1] if ranked else 0.0
+            low = ranked[-1][1] if ranked else 0.0
+            for rank, (c, s) in enumerate(ranked, 1):
+                chunk, total, parts = out.get(c.chunk_id, (c, 0.0, {}))
+                parts[name] = s
+                parts[f"rank_{name}"] = rank
+                if f.method == "linear":  # bm25 / best bm25; cosine min-max scaled over the dense pool
+                    part = s / top if name == "bm25" else (s - low) / max(top - low, 1e-6)
+                else:
+                    part = 1.0 / (f.rrf_k + rank)
+                out[c.chunk_id] = (chunk, total + weight * part, parts)
+        return out
+
+    def _priors(self, q: str):
+        named = {d for place, docs in self._places.items() if place in q for d in docs}
+        names_place = bool(named) or any(p in q for p in _PROVINCES)
+
+        def factor(c: Chunk) -> float:
+            x = SUPERSEDED_FACTOR if c.status == SUPERSEDED else 1.0
+            if c.doc_id in named:
+                x *= PLACE_BOOST
+            elif c.kind in _LOCAL_KINDS and not names_place:
+                x *= LOCAL_FACTOR
+            return x
+
+        return factor
+
+    def dense_ready(self, required: bool = False) -> bool:
+        if self.embedder is not None and self.store.has_dense:
+            return True
+        if required:
+            if not self.store.has_dense:
+                raise errors.ModelError("该索引没有向量部分，无法做语义检索",
+                                        hint="请先训练向量模型（kb embed train）或用 --embed-model 指定，再运行 kb index build")
+            raise errors.ModelError(f"找不到建立索引时使用的向量模型“{self.store.model}”",
+                                    hint="请用 --embed-model/KB_EMBED_MODEL 指定该模型，或重新运行 kb index build")
+        return False
+
+
+def _sub_reference(rest: str) -> dict:
+    """"第三项" / "第二款第一项" right after 第X条 → {"item": 3} / {"paragraph": 2, "item": 1} (for highlighting)."""
+    m = _SUB_REF.match(rest)
+    if not m:
+        return {}
+    try:
+        first = cn_to_int(m.group(1))
+        out = {"paragraph" if m.group(2) == "款" else "item": first}
+        if m.group(3):
+            out["item"] = cn_to_int(m.group(3))
+        return out
+    except ValueError:
+        return {}
+
+
+def _trigrams(text: str) -> set[str]:
+    t = re.sub(r"\W", "", text)
+    return {t[i:i + 3] for i in range(max(1, len(t) - 2))}
+
+
+def _same_text(a: set[str], b: set[str]) -> bool:
+    return len(a & b) / max(1, len(a | b)) >= DUP_JACCARD
+
+
+def collapse_duplicates(hits: list[Hit], k: int) -> list[Hit]:
+    """Drop hits whose text nearly equals a better hit from another document (e.g. the same clause in two
+    provinces' regulations, or an unchanged article of an old version). When one of the pair is the current
+    version and the other superseded, the current one takes the better position."""
+    kept: list[tuple[Hit, set[str]]] = []
+    for h in hits:
+        grams = _trigrams(h.chunk.text)
+        dup = next((i for i, (kh, kg) in enumerate(kept)
+                    if kh.chunk.doc_id != h.chunk.doc_id and _same_text(grams, kg)), None)
+        if dup is None:
+            kept.append((h, grams))
+        elif kept[dup][0].chunk.status == SUPERSEDED and h.chunk.status != SUPERSEDED:
+            kept[dup] = (replace(h, score=kept[dup][0].score), grams)
+        if len(kept) >= k:
+            break
+    return [h for h, _ in kept]
+
+
+# --- loading ----------------------------------------------------------------------------------------------------
+_CACHE: dict[tuple, tuple[float, Retriever]] = {}
+_LOCK = threading.Lock()
+
+
+def get_retriever(settings: Settings | None = None, collection: str = "default") -> Retriever:
+    """A loaded Retriever, cached per (root, collection, model) and reloaded when the index on disk changes."""
+    from kb.index.store import META, collection_dir, load_embedder, open_store, recover
+
+    settings = settings or get_settings()
+    target = collection_dir(settings, collection)
+    recover(target)
+    key = (str(settings.root), collection, settings.embed_model)
+    stamp = _stamp(target / META)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        store = open_store(settings, collection)
+        embedder = load_embedder(settings, required=bool(settings.embed_model)) if store.has_dense else None
+        if embedder is not None and embedder.name != store.model:
+            from kb.index.dense import DenseIndex
+
+            DenseIndex.load(target, expected_model=embedder.name)  # raises the Chinese ModelError
+        retriever = Retriever(store, embedder)
+        _CACHE[key] = (stamp, retriever)
+        return retriever
+
+
+def _stamp(path) -> float:
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return -1.0

@@ -1,0 +1,49 @@
+"""kb.library: the law library read straight from a .tar.xz or a folder."""
+from __future__ import annotations
+
+import tarfile
+
+import pytest
+
+from kb import errors
+from kb.library import iter_library, library_hash, parse_law
+
+from conftest import FAIR_COMPETITION
+
+
+@pytest.fixture
+def library_dir(tmp_path):
+    root = tmp_path / "lib"
+    (root / "行政法规").mkdir(parents=True)
+    (root / "DLC" / "广东").mkdir(parents=True)
+    (root / "行政法规" / FAIR_COMPETITION.name).write_text(FAIR_COMPETITION.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "DLC" / "广东" / "某条例.md").write_text("# 某条例\n\n第一条 为了测试，制定本条例。\n", encoding="utf-8")
+    return root
+
+
+def test_folder(library_dir):
+    laws = list(iter_library(library_dir))
+    assert [law.title for law in laws] == ["某条例", "公平竞争审查条例"]
+    fair = laws[1]
+    assert (fair.date, fair.category, fair.path) == ("2024-06-06", "行政法规", f"行政法规/{FAIR_COMPETITION.name}")
+    assert parse_law(fair).articles[0].label == "第一条"
+    assert laws[0].category == "DLC" and laws[0].date == ""
+
+
+def test_tar_xz_matches_folder(library_dir, tmp_path):
+    archive = tmp_path / "lib.tar.xz"
+    with tarfile.open(archive, "w:xz") as tar:
+        tar.add(library_dir, arcname=".")
+    from_tar = {law.path: law for law in iter_library(archive)}
+    from_dir = {law.path: law for law in iter_library(library_dir)}
+    assert from_tar == from_dir
+    assert len(library_hash(archive)) == 64 and library_hash(library_dir) != library_hash(archive)
+
+
+def test_missing_and_corrupt(tmp_path):
+    with pytest.raises(errors.FileNotFound):
+        list(iter_library(tmp_path / "nope.tar.xz"))
+    bad = tmp_path / "bad.tar.xz"
+    bad.write_bytes(b"\xfd7zXZ\x00garbage")
+    with pytest.raises(errors.CorruptFile):
+        list(iter_library(bad))

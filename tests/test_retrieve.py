@@ -1,0 +1,120 @@
+import subprocess
+import sys
+
+import pytest
+
+from kb import errors
+from kb.models import SUPERSEDED
+from kb.retrieve import Retriever, collapse_duplicates, get_retriever, validate_query
+from kb.models import Hit
+
+
+@pytest.fixture(scope="module")
+def retriever(indexed_settings) -> Retriever:
+    return get_retriever(indexed_settings)
+
+
+def _top(hits):
+    return (hits[0].chunk.doc_id, hits[0].chunk.article)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("优化营商环境条例第十条", ("yhyshj-2019", 10)),
+    ("规划第22条", ("yj-plan-2022", 22)),
+    ("公平竞争审查条例第八条第三项", ("gpjzsc-2024", 8)),
+    ("《中华人民共和国行政处罚法》第三十二条", ("xzcff-2021", 32)),
+    ("企业破产法第一百零二条", ("qypcf-2006", 102)),
+    ("政府采购法第52条讲什么", ("zfcgf-2014", 52)),
+    ("款项支付条例第十条", ("kxzf-2025", 10)),  # partial title, current version preferred
+])
+def test_named_article_comes_first(retriever, query, expected):
+    for mode in ("hybrid", "bm25"):
+        hits = retriever.search(query, k=5, mode=mode)
+        assert _top(hits) == expected
+        assert len(hits) == 5  # normal results follow the exact hit
+
+
+def test_query_found_only_through_synonym(retriever):
+    query = "开公司要多久能办下来"  # the plan says 企业开办, never 开公司
+    seg = retriever.seg
+    plain = [(c.doc_id, c.article) for c, _ in retriever.store.search_sparse(seg.tokens(query), 10)]
+    assert ("yj-plan-2022", 22) not in plain
+    hits = retriever.search(query, k=5, mode="bm25")
+    assert ("yj-plan-2022", 22) in [(h.chunk.doc_id, h.chunk.article) for h in hits]
+
+
+def test_current_payment_regulation_outranks_superseded(retriever):
+    hits = retriever.search("机关、事业单位从中小企业采购货物、工程、服务，应当自货物、工程、服务交付之日起多少日内支付款项", k=10)
+    ids = [h.chunk.doc_id for h in hits]
+    assert "kxzf-2025" in ids
+    if "kxzf-2020" in ids:
+        assert ids.index("kxzf-2025") < ids.index("kxzf-2020")
+    assert all(h.chunk.status for h in hits)
+
+
+def test_every_mode_returns_hits_with_status(retriever):
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = retriever.search("政府采购 中小企业 预留份额", k=10, mode=mode)
+        assert len(hits) == 10 and all(h.chunk.status in ("现行有效", "已被修订") for h in hits)
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_doc_filter(retriever):
+    hits = retriever.search("审查", k=8, doc="公平竞争审查条例")
+    assert hits and {h.chunk.doc_id for h in hits} == {"gpjzsc-2024"}
+    with pytest.raises(errors.BadQuery):
+        retriever.search("审查", doc="不存在的文件标题甲乙丙")
+
+
+def test_near_duplicates_collapse_to_current_version(retriever):
+    old = {c.text: c for c in retriever.store.doc_chunks("kxzf-2020")}
+    pair = next((old[c.text], c) for c in retriever.store.doc_chunks("kxzf-2025") if c.text in old)
+    hits = collapse_duplicates([Hit(pair[0], 2.0), Hit(pair[1], 1.0)], k=10)
+    assert [h.chunk.doc_id for h in hits] == ["kxzf-2025"] and hits[0].score == 2.0
+    assert pair[0].status == SUPERSEDED
+
+
+@pytest.mark.parametrize("query", ["", "   ", "，。！？……", "?!", "啊" * 10_000])
+def test_bad_queries_get_a_chinese_message(retriever, query):
+    with pytest.raises(errors.BadQuery) as exc:
+        retriever.search(query)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in exc.value.message)
+    with pytest.raises(errors.BadQuery):
+        validate_query(query)
+
+
+@pytest.mark.parametrize("query", ["，。！？", "啊" * 10_000])
+def test_cli_bad_query_exit_code_and_message(indexed_settings, query):
+    env = {"KB_ROOT": str(indexed_settings.root), "KB_EMBED_MODEL": indexed_settings.embed_model, "PATH": ""}
+    proc = subprocess.run([sys.executable, "-m", "kb.cli", "search", query], capture_output=True, text=True, env=env,
+                          cwd=str(indexed_settings.root))
+    assert proc.returncode != 0
+    assert "错误" in proc.stderr and "查询" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_cli_search_json_and_batch(indexed_settings, monkeypatch, capsys, tmp_path):
+    import json
+
+    from kb.cli import main
+
+    monkeypatch.setenv("KB_ROOT", str(indexed_settings.root))
+    monkeypatch.setenv("KB_EMBED_MODEL", indexed_settings.embed_model)
+    assert main(["search", "规划第22条", "-k", "3", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == 3 and hits[0]["doc_id"] == "yj-plan-2022" and hits[0]["article"] == 22
+    assert {"doc", "doc_id", "article", "label", "heading", "status", "score", "text"} <= set(hits[0])
+
+    batch = tmp_path / "queries.jsonl"
+    batch.write_text('{"id": "a", "query": "优化营商环境条例第十条"}\n{"id": "b", "query": "？？"}\n', encoding="utf-8")
+    assert main(["search", "--batch", str(batch), "-k", "2"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [x["id"] for x in lines] == ["a", "b"]
+    assert lines[0]["hits"][0]["article"] == 10 and len(lines[0]["hits"]) == 2
+    assert lines[1]["hits"] == [] and "标点" in lines[1]["error"]
+
+
+def test_item_reference_is_reported_with_the_exact_hit(retriever):
+    hit = retriever.search("公平竞争审查条例第八条第三项", k=1)[0]
+    assert hit.scores["exact"] == 1.0 and hit.scores["item"] == 3
+    assert "（三）" in hit.chunk.text
