@@ -7,6 +7,11 @@ Run from the repo root:  python eval/eval_review.py [--verbose]
   holdout P .94 R .59 MCC .52 (.07); holdout2 P .83 R .43 MCC .27 (-.27); holdout3 P 1.00 R .63 MCC .63 (-.20);
   holdout4 P .82 R .60 MCC .40 (-.10); holdout5 P 1.00 R .80 MCC .79 (-.01); holdout6 P 1.00 R .80 MCC .79 (-.11).
   Misses seen there led to generic lexicon/rule widening afterwards, so their current scores are no longer blind.
+- eval/review_blind*.jsonl: same format, written by the engineer who took the checker over, before reading its
+  rules (blind) / before the generalisation pass (blind2), each scored once first:
+  blind P .98 R .77 spec .97 MCC .70 item .88; blind2 (after the pass) P 1.00 R .68 spec 1.00 MCC .61 item .86;
+  blind3 (after a second pass) P 1.00 R .87 spec 1.00 MCC .81 item .96; blind4 (after a third) P 1.00 R .77 spec 1.00
+  MCC .73 item .88. Misses seen in each set led to generic widening afterwards, so only its first score is blind.
 - eval/drafts/labels.json: per draft file, clause number → {"article", "item"} or "lawful".
 A clause counts as flagged when the checker reports 违反 or 提示 for it; 需说明依据 alone is not a flag
 (it is the expected outcome for art. 12 exceptions and stated legal bases, labelled severity 需说明依据).
@@ -151,5 +156,7 @@ if __name__ == "__main__":
     for holdout in ("review_holdout.jsonl", "review_holdout2.jsonl", "review_holdout3.jsonl", "review_holdout4.jsonl", "review_holdout5.jsonl",
                     "review_holdout6.jsonl"):
         clause_eval(verbose, holdout)  # written after the rules; see the note at the top
+    for blind in sorted(p.name for p in (ROOT / "eval").glob("review_blind*.jsonl")):
+        clause_eval(verbose, blind)  # written blind by a second author; see the note at the top
     draft_eval(verbose)
     corpus_false_alarms(verbose)

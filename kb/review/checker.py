@@ -62,7 +62,7 @@ def _prohibited(sentence: str, start: int, end: int) -> bool:
             return True
         segments = re.split(r"[，,：:]", sentence[: n.start()])
         subject = segments[-1] if len(segments[-1]) > 5 or len(segments) < 2 else segments[-2] + segments[-1]
-        if _OPERATOR_SUBJECT.search(subject) and not re.search(r"任何|各级|各部门|单位", subject):
+        if _OPERATOR_SUBJECT.search(subject) and not re.search(r"任何(?:单位|组织|部门|个人|机关|人)|各级|各部门|有关单位|行政机关", subject):
             continue  # "外地企业不得进入…" restricts operators; it is not a prohibition of the practice
         return True
     return any(c.start() < end and start - c.start() <= _FRAME_REACH for c in _CLEARING.finditer(sentence))

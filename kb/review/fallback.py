@@ -16,9 +16,9 @@ LOCAL_PARTY = re.compile(rf"(?:{LOC})(?:{_S}{{0,4}}?)(?:企业|经营者|供应�
                          rf"|(?:县|市|区|省)(?:属|直属)(?:国有)?(?:企业|公司|单位)?|(?:来自|从|到|在|由|向|使用|采购|购买){_S}{{0,4}}(?:县|市|区)定点")
 OUTSIDE_PARTY = re.compile(rf"(?:{OUT})(?:{_S}{{0,8}}?)(?:企业|经营者|供应商|厂家|公司|单位|机构|队伍|产品|商品|货物|车辆|资本|报告|证书|产)")
 SPECIFIC_PARTY = re.compile(rf"{COMPANY}|国有企业|国企|(?:重点|骨干|龙头|链主|白名单|名单内|库内|目录内)企业"
-                            rf"|(?:(?:指定|定点)的?|(?:推荐|选定)的){_S}{{0,6}}?(?:企业|公司|供应商|服务商|品牌|厂家|屠宰场|检测机构|中介机构|网点|门店)")
+                            rf"|(?:(?:指定|定点)的?|(?:推荐|选定|公布|认定)的){_S}{{0,6}}?(?:企业|公司|供应商|服务商|品牌|厂家|屠宰场|检测机构|中介机构|网点|门店|机构|经销商|单位)")
 # what the favoured party is given or made to do: supply, run, be bought from
-DEALING = re.compile(r"使用|采购|购买|选用|交由|交给|由|来自|委托|安装|接入|承担|负责|经营|运营|供应|提供|承办|实施")
+DEALING = re.compile(r"使用|采购|购买|选用|交由|交给|由|来自|委托|参加|参与|选择|安装|接入|承担|负责|经营|运营|供应|提供|承办|实施")
 GRANT = re.compile(r"(?:给予|予以)[^。；]{0,10}(?:奖励|补助|补贴|扶持|资金)|返还|奖励")
 RESTRICT = re.compile(r"须|需|必须|应当|一律|只能|仅|限于|限定|不得|不予|方可|才能|否则|原则上|统一|来自|交给|交由|一并|不再|不少于|不低于|优先")
 BENEFIT = re.compile(rf"{MONEY}|免缴|免收|减免|减半|优惠|补差|价差|兜底|零收费|按{_S}{{0,12}}\d+%收取")
@@ -26,7 +26,7 @@ GOODS_FLOW = re.compile(r"销售|采购|购买|使用|选用|进入|运输|供�
 FRANCHISE = re.compile(r"经营权|运营权|管理权|特许|独家|专营|运营管理|经营期限|续期|投资运营")
 PRICE_CAP = re.compile(rf"(?:{PRICE}|均价){_S}{{0,12}}?(?:不得超过|不超过|不得高于|不得低于|统一为|上限|下限|限价|上浮|下浮)")
 LEVY = re.compile(r"(?:须|必须|要求|强制|应当)" + _S + r"{0,15}?(?:捐款|捐赠|赞助|会费|摊派|集资|认购)")
-PERMIT = re.compile(rf"(?:须|需|应先|应当先|先|未){_S}{{0,12}}?(?:申请|取得|办理|领取){_S}{{0,10}}?(?:证|许可|批准|审批|准入|同意)"
+PERMIT = re.compile(rf"(?:须|需|应先|应当先|先|未){_S}{{0,12}}?(?:申请|取得|办理|领取){_S}{{0,10}}?(?:证|许可|批准|审批|准入|同意|确认函?|函|意见|证明|批复)"
                     rf"{_S}{{0,12}}?(?:不得|不予|方可|才能|后)")
 TAXLIKE = re.compile(rf"{TAXBASE}|税费|地方分享|地方分成|地方留成")
 
@@ -53,6 +53,8 @@ def suspect(sentence: str, scope: str) -> tuple[int, int, str] | None:
         return 11, 4, m.group(0)
     if (m := re.search(rf"(?:{LOC}){_S}{{0,6}}?(?:注册|纳税|设立|落户)", sentence)) and re.search(MONEY, sentence):
         return 9, 2, m.group(0)  # a benefit tied to registering or paying tax locally
+    if _tender(scope) and (m := re.search(rf"(?:{LOC}){_S}{{0,12}}?(?:项目|工程|业绩|案例)", sentence)) and RESTRICT.search(sentence):
+        return 9, 3, m.group(0)  # experience inside the territory as a tender condition
     local = LOCAL_PARTY.search(sentence)
     if local and (RESTRICT.search(sentence) or BENEFIT.search(sentence)):
         cue = local.group(0)
