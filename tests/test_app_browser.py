@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -203,15 +204,27 @@ def test_deadline_table_and_csv(browser_page):
     page.get_by_label("关键词").fill("企业开办")
     page.get_by_role("button", name="筛选").click()
     page.wait_for_function("t => document.querySelector('#deadline-msg').innerText !== t", arg=before)
-    with page.expect_download() as info:
-        page.get_by_role("button", name="下载 CSV").click()
-    saved = ARTIFACTS / "时限清单.csv"
-    info.value.save_as(saved)
-    with open(saved, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
+    shown = int(re.search(r"共 (\d+) 条", page.locator("#deadline-msg").inner_text()).group(1))
+    rows = _download_csv(page, "下载 CSV", ARTIFACTS / "时限清单.csv", expected_rows=shown + 1)
     assert rows[0][:2] == ["文件", "条文"]
     assert len(rows) > 1 and all(any("企业开办" in cell for cell in row) for row in rows[1:])
     assert any(row[1] == "22." for row in rows[1:])
+
+
+def _download_csv(page, button: str, saved: Path, expected_rows: int, tries: int = 20) -> list[list[str]]:
+    """The button's file reaches the browser a moment after the message beside it; retry until it has the
+    rows the message announced (or give up and return what the last download held)."""
+    rows: list[list[str]] = []
+    for _ in range(tries):
+        with page.expect_download() as info:
+            page.get_by_role("button", name=button).click()
+        info.value.save_as(saved)
+        with open(saved, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        if len(rows) == expected_rows:
+            break
+        time.sleep(0.5)
+    return rows
 
 
 def test_empty_upload_shows_chinese_error(browser_page, tmp_path):
