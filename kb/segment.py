@@ -55,7 +55,7 @@ def read_dictionary(path: Path) -> list[tuple[str, int | None, str | None]]:
     entries = []
     for no, line in _data_lines(path):
         parts = line.split()
-        if len(parts) > 3 or (len(parts) >= 2 and not parts[1].isdigit() and len(parts) == 3):
+        if len(parts) > 3 or (len(parts) == 3 and not parts[1].isdigit()):
             raise DictionaryError(path, no, line)
         freq = int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
         tag = parts[-1] if len(parts) >= 2 and not parts[-1].isdigit() else None

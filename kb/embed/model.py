@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,10 +64,9 @@ class Embedder:
             raise ModelError(f"模型说明文件已损坏：{file}", hint=_HINT) from exc
 
     def _load(self):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the network
         from sentence_transformers import SentenceTransformer
 
-        try:
+        try:  # local_files_only: a local folder never needs the network (works with HF_HUB_OFFLINE=1 too)
             return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         except Exception as exc:  # any loader failure (corrupt weights, bad config) is a model problem
             raise ModelError(f"向量模型无法加载：{self.path}（{type(exc).__name__}: {exc}）", hint=_HINT) from exc

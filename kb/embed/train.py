@@ -40,6 +40,7 @@ KIND = "kb-static"
 RECIPE_VERSION = 1  # bump when pairs/vocabulary/training change in a way that invalidates old models
 UNK = "[UNK]"
 TINY_PAIRS = 8000
+TINY_EPOCHS = 3
 
 
 @dataclass
@@ -48,8 +49,8 @@ class TrainConfig:
     dim: int = 256
     seed: int = 42
     max_pairs: int | None = None
-    batch_size: int = 1024
-    lr: float = 0.1
+    batch_size: int = 2048  # more in-batch negatives; 2048/0.2 beat 1024/0.1 by ~2 points R@10 (3 seeds)
+    lr: float = 0.2
     scale: float = 20.0
     min_word_count: int = 3
     min_char_count: int = 2
@@ -57,7 +58,7 @@ class TrainConfig:
     hard_negatives: bool = True
     idf_init: bool = True
     symmetric: bool = False
-    prefix_positive: bool = False  # positives start with law title + headings, like the indexed chunk text
+    prefix_positive: bool = True  # positives start with law title + headings, like the indexed chunk text
     ict_per_article: int = 2
 
 
@@ -127,13 +128,11 @@ class PairEncoder:
 
 
 def _idf(encoded: list[tuple[np.ndarray, ...]], size: int) -> np.ndarray:
+    """Smoothed IDF over the positives (~ articles): the initial vector norms, so rare terms start heavier."""
     df = np.zeros(size, dtype=np.float64)
-    n = 0
-    for cols in encoded:
-        for ids in cols[1:2]:  # positives ~ articles
-            df[np.unique(ids)] += 1
-            n += 1
-    return np.log((n + 1) / (df + 1)) + 1.0
+    for _anchor, positive, *_ in encoded:
+        df[np.unique(positive)] += 1
+    return np.log((len(encoded) + 1) / (df + 1)) + 1.0
 
 
 def _init_weights(size: int, dim: int, idf: np.ndarray | None, seed: int) -> np.ndarray:
@@ -274,9 +273,11 @@ def train_model(
     out_dir = Path(out_dir)
     corpus_dir = Path(corpus_dir) if corpus_dir else None
     library_path = Path(library_path) if library_path and not tiny else None
-    if tiny:
+    if tiny:  # ~2k pairs: small batches, a few passes
         max_pairs = min(max_pairs or TINY_PAIRS, TINY_PAIRS)
+        epochs = max(epochs, TINY_EPOCHS)
         overrides.setdefault("batch_size", 256)
+        overrides.setdefault("lr", 0.1)
     cfg = TrainConfig(epochs=epochs, dim=dim, seed=seed, max_pairs=max_pairs, **overrides)
     train_hash = training_hash(corpus_dir, library_path, cfg)
     if not force and _model_is_current(out_dir, train_hash):
