@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from kb import errors
-from kb.models import Document, LibraryLaw
+from kb.models import Article, Document, LibraryLaw, Paragraph
 
+_INFO_END = "<!-- INFO END -->"  # end of the library's header block (title, adoption dates)
 _DATED = re.compile(r"^(?P<title>.*?)\s*[（(](?P<date>\d{4}-\d{2}-\d{2})[)）]$")
 
 
@@ -68,7 +69,24 @@ def library_hash(path: str | Path) -> str:
 
 
 def parse_law(law: LibraryLaw) -> Document:
-    """The article tree of a law (kb.structure); NoStructure when it has no 第X条 articles."""
+    """The article tree of a law (kb.structure). A law with neither 第X条 nor 一、 numbering (a one-paragraph
+    decision, an amendment with a single change) becomes one article labelled 全文, so nothing is lost;
+    EmptyDocument when it has no body text at all."""
     from kb.structure import parse_text
 
-    return parse_text(law.text, title=law.title, doc_id=law.path, kind=law.category, source=law.path)
+    try:
+        return parse_text(law.text, title=law.title, doc_id=law.path, kind=law.category, source=law.path)
+    except errors.NoStructure:
+        return _whole_text(law)
+
+
+def _whole_text(law: LibraryLaw) -> Document:
+    marker = law.text.find(_INFO_END)
+    start = marker + len(_INFO_END) if marker >= 0 else 0
+    lines = [ln.strip() for ln in law.text[start:].split("\n") if ln.strip() and not ln.startswith("#")]
+    if not lines:  # the library holds a few laws whose body was never filled in
+        raise errors.EmptyDocument(law.path)
+    paragraphs = [Paragraph(i + 1, ln) for i, ln in enumerate(lines)]
+    article = Article(law.path, 1, "全文", "\n".join(lines), start=start, end=len(law.text), paragraphs=paragraphs)
+    return Document(doc_id=law.path, title=law.title, kind=law.category, text=law.text, source=law.path,
+                    articles=[article])

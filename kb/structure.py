@@ -2,6 +2,8 @@
 
 Input is text from `kb.ingest.repair` (one paragraph per line). Articles are accepted only in sequence
 (n+1, or n with 之一), so a paragraph that merely starts with "第十条规定…" is not mistaken for an article.
+The first article may carry any number: one book of a code (民法典 第二编 starts at 第二百零五条) is a
+document of its own.
 """
 from __future__ import annotations
 
@@ -85,7 +87,7 @@ class _Builder:
 
 def _parse_regulation(doc: Document) -> None:
     b = _Builder(doc)
-    expected = 1
+    expected = 0  # 0: no article yet, any number opens the sequence
     for line, start, end in _lines_with_offsets(doc.text):
         if not line.strip():
             continue
@@ -121,7 +123,7 @@ def _new_reg_article(doc: Document, m: re.Match, expected: int, heading: list[st
         return None
     if suffix and number != expected - 1:
         return None
-    if not suffix and number != expected:
+    if not suffix and number != expected and expected:
         return None
     label = f"第{m.group(1)}条" + (f"之{m.group(2)}" if m.group(2) else "")
     return Article(doc.doc_id, number, label, "", list(heading), start=start, end=start, suffix=suffix)
@@ -158,6 +160,30 @@ def _parse_plan(doc: Document) -> None:
     b.close_article()
 
 
+def _parse_numbered(doc: Document) -> None:
+    """Notices, decisions and amendments numbered 一、二、… without 第X条: each top-level point is an article."""
+    b = _Builder(doc)
+    expected = 1
+    for line, start, end in _lines_with_offsets(doc.text):
+        if not line.strip():
+            continue
+        point = line.lstrip("#").strip()  # the library writes some points as "## 一、…" headings
+        if (m := _PLAN_PART.match(point)) and cn_to_int(m.group(1)) == expected:
+            b.close_article()
+            b.section = None
+            body = point[m.end(1) + 1:].strip()
+            title = re.split(r"[。：:]", body, maxsplit=1)[0]
+            b.article = Article(doc.doc_id, expected, f"{m.group(1)}、", "", list(b.heading), title=title, start=start, end=end)
+            b.add_paragraph_or_item(body)
+            expected += 1
+            continue
+        if line.startswith("#") and not b.article:
+            doc.title = doc.title or point
+            continue
+        b.body_line(line, start, end)
+    b.close_article()
+
+
 def parse_text(text: str, title: str = "", doc_id: str = "", kind: str = "", source: str = "") -> Document:
     """Build the Document tree from repaired text; NoStructure when no article can be found."""
     doc = Document(doc_id=doc_id, title=title, kind=kind, text=text, source=source)
@@ -166,6 +192,9 @@ def parse_text(text: str, title: str = "", doc_id: str = "", kind: str = "", sou
         _parse_plan(doc)
     else:
         _parse_regulation(doc)
+    if not doc.articles:  # no 第X条 and no "1.": a notice or decision numbered 一、二、
+        doc = Document(doc_id=doc_id, title=title, kind=kind, text=text, source=source)
+        _parse_numbered(doc)
     if not doc.articles:
         raise errors.NoStructure(title or source or "输入文本")
     if not doc.title:

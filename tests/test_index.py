@@ -99,7 +99,8 @@ def test_different_model_is_refused(built, tiny_model, tmp_path):
 
 def test_library_import_links_versions_and_reports_failures(tmp_settings, tmp_path):
     """A small library in lawrefbook's layout made of the corpus's real files: two versions of the payment
-    regulation, 行政许可法, and an amendment decision without 第X条 articles (reported, not dropped)."""
+    regulation, 行政许可法, an amendment decision numbered 一、二、 (kept, one article per point) and a law whose body
+    is empty (reported, not dropped)."""
     from kb.index.library_import import import_library
 
     regs = tmp_settings.corpus_dir / "regulations"
@@ -111,9 +112,10 @@ def test_library_import_links_versions_and_reports_failures(tmp_settings, tmp_pa
     shutil.copy(regs / "行政许可法(2019-04-23).md", lib / "行政法" / "行政许可法(2019-04-23).md")
     (lib / "行政法" / "某法修正案.md").write_text(
         "# 某法修正案\n\n一、将第十条修改为：“……”\n\n二、本修正案自公布之日起施行。\n", encoding="utf-8")
+    (lib / "行政法" / "某条例(2022-05-30).md").write_text("# 某条例\n\n<!-- INFO END -->\n", encoding="utf-8")
     report = import_library(lib, tmp_settings, progress=False)
-    assert report["laws"] == 3 and report["superseded"] == 1
-    assert [f["title"] for f in report["failed"]] == ["某法修正案"] and "条文" in report["failed"][0]["reason"]
+    assert report["laws"] == 4 and report["superseded"] == 1
+    assert [f["title"] for f in report["failed"]] == ["某条例"] and "没有可读取的文字" in report["failed"][0]["reason"]
     retriever = get_retriever(tmp_settings, collection="library")
     top = retriever.search("款项支付条例第十条", k=3, mode="bm25")[0].chunk
     assert (top.doc_title, top.date, top.status, top.kind) == ("保障中小企业款项支付条例", "2025-03-17", "现行有效", "行政法规")

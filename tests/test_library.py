@@ -6,7 +6,7 @@ import tarfile
 import pytest
 
 from kb import errors
-from kb.library import iter_library, library_hash, parse_law
+from kb.library import iter_library, law_from_file, library_hash, parse_law
 
 from conftest import FAIR_COMPETITION
 
@@ -47,3 +47,17 @@ def test_missing_and_corrupt(tmp_path):
     bad.write_bytes(b"\xfd7zXZ\x00garbage")
     with pytest.raises(errors.CorruptFile):
         list(iter_library(bad))
+
+
+def test_law_without_numbering_is_kept_whole():
+    # 刑法修正案（十） changes one article, so it has neither 第X条 nor 一、 of its own.
+    text = ("# 中华人民共和国刑法修正案（十）\n\n2017年11月4日 第十二届全国人民代表大会常务委员会第三十次会议通过\n\n"
+            "<!-- INFO END -->\n\n为了惩治侮辱国歌的犯罪行为，在刑法第二百九十九条中增加一款作为第二款，将该条修改为:\n\n"
+            "“在公共场合，故意篡改中华人民共和国国歌歌词、曲谱，以歪曲、贬损方式奏唱国歌，情节严重的，依照前款的规定处罚。”\n\n"
+            "本修正案自公布之日起施行。")
+    doc = parse_law(law_from_file("刑法/刑法修正案（十）.md", text))
+    assert [(a.number, a.label) for a in doc.articles] == [(1, "全文")]
+    assert len(doc.articles[0].paragraphs) == 3 and "国歌歌词" in doc.articles[0].text
+    assert "INFO END" not in doc.articles[0].text and "2017年11月4日" not in doc.articles[0].text
+    with pytest.raises(errors.EmptyDocument):
+        parse_law(law_from_file("DLC/某条例(2022-05-30).md", "# 某条例\n\n2022年5月30日 通过\n\n<!-- INFO END -->\n"))

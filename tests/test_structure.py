@@ -92,6 +92,45 @@ def test_article_zhiyi_and_out_of_sequence_references():
     assert "第十条规定的期限不适用" in doc.article(3).text
 
 
+def test_a_book_of_a_code_may_start_at_any_article():
+    # 民法典 is split into books in the law library: 第二编 starts at 第二百零五条. Cut the real 条例 at art. 8.
+    full = parse_file(FAIR_COMPETITION)
+    text = full.text
+    cut = "# 公平竞争审查条例（节选）\n" + text[text.index("\n第八条") + 1:]
+    doc = parse_text(cut)
+    assert [a.number for a in doc.articles] == list(range(8, 28))
+    assert _squash(doc.article(8).text) == _squash(full.article(8).text)
+    assert len(doc.article(8).items) == 5
+
+
+# A real decision from the law library: points 一、二、三、 (the first written as a "##" heading), no 第X条.
+DECISION = """# 北京市人民代表大会常务委员会关于北京市耕地占用税适用税额的决定
+
+2019年7月26日 北京市第十五届人民代表大会常务委员会第十四次会议通过
+
+根据《中华人民共和国耕地占用税法》第四条第二款、第五条、第十二条第二款的授权，北京市第十五届人民代表大会常务委员会第十四次会议对北京市耕地占用税适用税额决定如下：
+
+## 一、北京市各区耕地占用税的适用税额
+
+朝阳区、海淀区、丰台区、石景山区、通州区为每平方米四十五元；延庆区为每平方米三十五元。
+
+二、北京市人均耕地低于零点五亩的区，不提高耕地占用税的适用税额。
+
+三、北京市对占用园地、林地、草地建设建筑物、构筑物的，依照占用地所在区耕地占用税适用税额缴纳耕地占用税。
+
+本决定自2019年9月1日起施行。
+"""
+
+
+def test_numbered_decision_without_articles():
+    doc = parse_text(DECISION)
+    assert doc.title.startswith("北京市人民代表大会常务委员会关于")
+    assert [(a.number, a.label) for a in doc.articles] == [(1, "一、"), (2, "二、"), (3, "三、")]
+    assert "每平方米四十五元" in doc.article(1).text
+    assert "第四条第二款" not in " ".join(a.text for a in doc.articles)  # the preamble is front matter
+    assert doc.sections[0].kind == "front_matter"
+
+
 def test_text_without_articles_is_refused():
     with pytest.raises(errors.NoStructure):
         parse_text("这是一段没有任何条文编号的普通文字。\n第二段也没有。\n")
