@@ -17,7 +17,7 @@ from kb.config import DATA_DIR, Settings, get_settings
 from kb.corpus import Corpus
 from kb.deadlines import article_deadlines
 from kb.intent import DEADLINE, LIST, Intent, classify, evidence
-from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit
+from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit, spoken_label
 from kb.terms import Term, TermScorer
 from kb.versions import VersionChange, changed_sentence, corresponding_article, current_of, predecessors
 
@@ -195,7 +195,7 @@ def cite(c: Candidate, quote: str) -> Citation:
 
 
 def _ref(cit: Citation) -> str:
-    return f"《{cit.doc}》" + ("（旧版，已被修订）" if cit.status == SUPERSEDED else "") + cit.label
+    return f"《{cit.doc}》" + ("（旧版，已被修订）" if cit.status == SUPERSEDED else "") + spoken_label(cit.label)
 
 
 def _abstain(q: str, intent: Intent, ranked: list[Candidate], k: int) -> Answer:

@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import replace
 
-from kb.models import Answer, Citation
+from kb.models import Answer, Citation, spoken_label
 from kb.numerals import cn_to_int, int_to_cn
 
 _MARKER = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_\-]*)#(\d+)\]")
@@ -98,7 +98,7 @@ def check_generated(text: str, sources: dict[tuple[str, int], str]) -> list[str]
 def rewrite_with_llm(extractive: Answer, candidates) -> Answer:
     """The generated answer if it passes the check, else the extractive one with a note."""
     by_ref = {(c.doc.doc_id, c.article.number): c for c in candidates}
-    sources = {ref: (f"《{c.doc.title}》{c.article.label}", c.article.text) for ref, c in by_ref.items()}
+    sources = {ref: (f"《{c.doc.title}》{spoken_label(c.article.label)}", c.article.text) for ref, c in by_ref.items()}
     try:
         text = generate(extractive.question, sources)
     except Exception as exc:  # any server/network failure: the extractive answer is still correct
@@ -114,6 +114,6 @@ def rewrite_with_llm(extractive: Answer, candidates) -> Answer:
 
 
 def _citation(c) -> Citation:
-    quote = c.best.text if c.sentences else c.article.text
-    return Citation(doc=c.doc.title, doc_id=c.doc.doc_id, article=c.article.number, label=c.article.label,
-                    quote=quote, status=c.doc.status)
+    from kb.answer import cite
+
+    return cite(c, c.best.text if c.sentences else c.article.text)

@@ -14,6 +14,12 @@ SUPERSEDED = "已被修订"
 _SENTENCE_END = re.compile(r"(?<=[。；！？])")
 
 
+def spoken_label(label: str) -> str:
+    """How an article is named in prose: a plan's "22." reads 第22条; 第二十二条, 一、 and 全文 stay as they are."""
+    m = re.fullmatch(r"(\d+)[.．]", label)
+    return f"第{m.group(1)}条" if m else label
+
+
 def split_sentences(text: str) -> list[str]:
     """Split Chinese text at 。；！？ keeping the punctuation; blank pieces dropped."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]

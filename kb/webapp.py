@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kb import errors
 from kb.config import Settings, get_settings
-from kb.models import CURRENT
+from kb.models import CURRENT, spoken_label
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ def citation_html(c: dict, corpus, open_: bool = False) -> str:
     art, doc = _full_article(corpus, c.get("doc_id", ""), c.get("article") or 0)
     superseded_by = getattr(doc, "superseded_by", None) if doc else None
     summary = (f'<span class="kb-cite-doc">《{_esc(c.get("doc"))}》</span>'
-               f'<span class="kb-cite-label">{_esc(c.get("label"))}</span> '
+               f'<span class="kb-cite-label">{_esc(spoken_label(c.get("label") or ""))}</span> '
                f'{status_badge(c.get("status", ""), superseded_by)}'
                f'<div class="kb-quote">{_esc(c.get("quote"))}</div>')
     body = f'<div class="kb-article">{_multiline(art.text if art else c.get("quote", ""))}</div>'
