@@ -37,7 +37,9 @@ from kb.segment import DOMAIN_DICT, Segmenter, get_segmenter
 
 MARKER = "kb_model.json"
 KIND = "kb-static"
-RECIPE_VERSION = 1  # bump when pairs/vocabulary/training change in a way that invalidates old models
+# Bump when pairs/vocabulary/training change in a way that invalidates old models
+# (2: laws numbered 一、 or unnumbered now yield pairs too).
+RECIPE_VERSION = 2
 UNK = "[UNK]"
 TINY_PAIRS = 8000
 TINY_EPOCHS = 3
