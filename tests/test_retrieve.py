@@ -118,3 +118,12 @@ def test_item_reference_is_reported_with_the_exact_hit(retriever):
     hit = retriever.search("公平竞争审查条例第八条第三项", k=1)[0]
     assert hit.scores["exact"] == 1.0 and hit.scores["item"] == 3
     assert "（三）" in hit.chunk.text
+
+
+@pytest.mark.parametrize("place, other", [("广东", "河南"), ("河南", "广东")])
+def test_a_named_place_prefers_its_own_rules(retriever, place, other):
+    hits = retriever.search(f"在{place}材料不全能不能容缺受理", k=10, mode="bm25")
+    titles = [h.chunk.doc_title for h in hits]
+    mine = next(i for i, t in enumerate(titles) if t.startswith(place))
+    theirs = next((i for i, t in enumerate(titles) if t.startswith(other)), len(titles))
+    assert mine == 0 and mine < theirs
