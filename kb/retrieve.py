@@ -48,7 +48,7 @@ COLLECTION_FUSION = {"default": FUSION,
 SUPERSEDED_FACTOR = 0.8  # an old version ranks below its current version for the same content
 DUP_JACCARD = 0.8  # character-trigram overlap above which two provisions count as the same text
 _LOCAL_KINDS = ("地方性法规", "地方政府规章")
-_CASE_KINDS = ("案例", "其他")
+_CASE_KINDS = ("案例",)  # not 其他: a user's own documents default to that kind
 _INTERPRETATION = "司法解释"
 
 _CN_NUM = "〇零一二两三四五六七八九十百千"

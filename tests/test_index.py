@@ -47,7 +47,7 @@ def test_added_document_findable_without_rebuild(built, tmp_path):
     src.write_text(NEW_LAW, encoding="utf-8")
     corpus = Corpus(built)
     before = open_store(built)
-    entry, _ = corpus.add(src, title="鲲鹏数字营业执照试点办法", kind="部门规章")
+    entry, _ = corpus.add(src, title="鲲鹏数字营业执照试点办法")  # no kind given, as from the web page
     assert update_default_index(corpus, added=[entry.id], removed=[]) is True
     after = open_store(built)
     assert after.info["fresh_chunks"] == len(after.doc_chunks(entry.id)) == 2  # nothing else re-embedded
