@@ -21,8 +21,8 @@ from kb.numerals import cn_to_int
 
 MAX_QUERY_CHARS = 500
 MODES = ("hybrid", "bm25", "dense")
-EXACT_SCORE = 100.0
-MAX_TITLE_CHARS = 60  # a law title named before 第X条 is never longer  # an article named in the query outranks anything found by similarity
+EXACT_SCORE = 100.0  # an article named in the query outranks anything found by similarity
+MAX_TITLE_CHARS = 60  # a law title named before 第X条 is never longer
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,6 @@ class Retriever:
     def _priors(self, q: str):
         named = {d for place, docs in self._places.items() if place in q for d in docs}
         names_place = bool(named) or any(p in q for p in _PROVINCES)
-
         f = self.fusion
 
         def factor(c: Chunk) -> float:
