@@ -1,4 +1,4 @@
-"""Validate the labelled evaluation data in eval/retrieval.jsonl and eval/qa.jsonl.
+"""Validate the labelled evaluation data in eval/retrieval.jsonl, eval/qa.jsonl and eval/library.jsonl.
 
 Stdlib only: reads the corpus files directly so the labels can be checked
 independently of the kb parser (a parser bug must not hide a labelling bug).
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tarfile
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -223,6 +224,40 @@ def check_cross(retrieval: list[dict], qa: list[dict]) -> None:
     print(f"qa 与 retrieval 措辞: 最长公共片段最大 {max(runs, default=0)}, 完全相同 {same} 条")
 
 
+LIBRARY = ROOT / "data" / "lawrefbook-md.tar.xz"
+DATED = re.compile(r"^(.*?)\s*[（(](\d{4}-\d{2}-\d{2})[)）]$")
+
+
+def load_library(titles: set[str]) -> dict[str, dict[int, str]]:
+    """title -> articles of its newest version, for the titles named in eval/library.jsonl (read from the .tar.xz)."""
+    newest: dict[str, tuple[str, str]] = {}
+    with tarfile.open(LIBRARY, "r:xz") as tar:
+        for member in tar:
+            if not member.isfile() or not member.name.endswith(".md"):
+                continue
+            m = DATED.match(Path(member.name).stem)
+            title, date = (m.group(1), m.group(2)) if m else (Path(member.name).stem, "")
+            if title in titles and date >= newest.get(title, ("", ""))[0]:
+                newest[title] = (date, tar.extractfile(member).read().decode("utf-8"))
+    return {t: parse_regulation(text) for t, (_, text) in newest.items()}
+
+
+def check_library(rows: list[dict], errors: list[str]) -> None:
+    laws = load_library({g["title"] for r in rows for g in r.get("gold", [])})
+    print(f"library.jsonl: {len(rows)} 条, 涉及国家库中 {len(laws)} 部法律法规")
+    for row in rows:
+        if row.get("split") not in SPLITS:
+            errors.append(f"{row['id']}: split 必须是 dev 或 test")
+        for g in row.get("gold", []):
+            arts = laws.get(g["title"])
+            if arts is None:
+                errors.append(f"{row['id']}: 国家库中没有《{g['title']}》")
+            elif g["article"] not in arts:
+                errors.append(f"{row['id']}: 《{g['title']}》没有第 {g['article']} 条")
+            elif longest_common_run(normalise(row["query"]), normalise(arts[g["article"]])) > MAX_RUN:
+                errors.append(f"{row['id']}: 问题与条文原文重合过长（超过 {MAX_RUN} 字）")
+
+
 def main() -> int:
     docs = load_corpus()
     errors: list[str] = []
@@ -231,6 +266,7 @@ def main() -> int:
     check_retrieval(retrieval, docs, errors)
     check_qa(qa, docs, errors)
     check_cross(retrieval, qa)
+    check_library(read_jsonl(EVAL / "library.jsonl", errors), errors)
     for err in errors:
         print("错误:", err)
     print("校验通过" if not errors else f"校验失败: {len(errors)} 个问题")
