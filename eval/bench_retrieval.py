@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 
 from kb import errors  # noqa: E402
 from kb.config import get_settings  # noqa: E402
+from kb.embed.model import default_model_path  # noqa: E402
 from kb.index.store import build_index, collection_dir  # noqa: E402
 from kb.retrieve import Retriever, get_retriever  # noqa: E402
 
@@ -114,8 +115,9 @@ def main(argv=None) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "corpus").symlink_to(ROOT / "corpus")
-        base = get_settings()
-        settings = dataclasses.replace(get_settings(tmp), embed_model=base.embed_model)
+        base = get_settings()  # the scratch root has no models/: point it at the product's own model
+        model = base.embed_model or str(default_model_path(base))
+        settings = dataclasses.replace(get_settings(tmp), embed_model=model)
         rss0 = rss_mb()
         summary = build_index(settings, progress=False)
         results.append(bench("default", get_retriever(settings), collection_dir(settings, "default"),
