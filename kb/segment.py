@@ -166,17 +166,25 @@ class Segmenter:
                 out.append(word)
         return out
 
+    def lay_terms(self, tokens: Sequence[str]) -> list[tuple[int, int, list[str]]]:
+        """(start, end, statute terms) of every lay term in the tokens; adjacent tokens are joined ("开"+"公司")."""
+        found = []
+        for i in range(len(tokens)):
+            for n in range(1, min(_MAX_KEY_WORDS, len(tokens) - i) + 1):
+                if targets := self.synonyms.get("".join(tokens[i : i + n])):
+                    found.append((i, i + n, targets))
+        return found
+
     def expand(self, tokens: Sequence[str]) -> list[str]:
         """The tokens plus the statute terms of every lay term found in them (segmented, de-duplicated)."""
         seen = set(tokens)
         out = list(tokens)
-        for i in range(len(tokens)):
-            for n in range(1, min(_MAX_KEY_WORDS, len(tokens) - i) + 1):
-                for target in self.synonyms.get("".join(tokens[i : i + n]), ()):
-                    for tok in self.tokens(target):
-                        if tok not in seen:
-                            seen.add(tok)
-                            out.append(tok)
+        for _start, _end, targets in self.lay_terms(tokens):
+            for target in targets:
+                for tok in self.tokens(target):
+                    if tok not in seen:
+                        seen.add(tok)
+                        out.append(tok)
         return out
 
     def query_tokens(self, query: str) -> list[str]:

@@ -54,14 +54,18 @@ class TermScorer:
         return math.log((n + 1) / (self._df[term] + 0.5))
 
     def terms(self, question: str, triggers: tuple[str, ...] = ()) -> list[Term]:
+        tokens = self.seg.tokens(question)
+        lay = self.seg.lay_terms(tokens)
         out: dict[str, Term] = {}
-        for tok in self.seg.tokens(question):
+        for i, tok in enumerate(tokens):
             # Single characters are mostly colloquial glue ("去", "办", "里") and match everywhere or nowhere.
             if tok in QUESTION_WORDS or any(tok in t for t in triggers) or _NUMERIC.match(tok):
                 continue
             if len(tok) < 2 and tok not in SINGLE_CHAR_TERMS:
                 continue
-            alts = tuple(a for a in self.seg.expand([tok]) if a != tok and len(a) > 1)
+            # a lay term spanning this token ("开公司" over "公司") lends it the statute words (企业开办…)
+            alts = tuple(dict.fromkeys(a for start, end, targets in lay if start <= i < end
+                                       for target in targets for a in self.seg.tokens(target) if a != tok and len(a) > 1))
             out.setdefault(tok, Term(tok, self.idf(tok), alts))
         return list(out.values())
 

@@ -45,6 +45,12 @@ def test_enterprise_startup_answer_has_half_day(ask):
     assert "0.5天" in a.answer and "时限要点" in a.answer
 
 
+def test_lay_phrase_lends_its_statute_words(ask):
+    # "开公司" is one lay term over two tokens (开 + 公司); its statute words (企业开办…) must count as found
+    a = ask("开公司要多久")
+    assert _refs(a.citations)[0] == (PLAN, 22) and "0.5天" in a.answer
+
+
 def test_list_question_names_the_lists(ask):
     a = ask("永济对“六新”实施的三张清单是哪些？")
     assert a.intent == "清单" and _refs(a.citations)[0] == (PLAN, 42)

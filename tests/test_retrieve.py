@@ -127,3 +127,18 @@ def test_a_named_place_prefers_its_own_rules(retriever, place, other):
     mine = next(i for i, t in enumerate(titles) if t.startswith(place))
     theirs = next((i for i, t in enumerate(titles) if t.startswith(other)), len(titles))
     assert mine == 0 and mine < theirs
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("保障中小企业款项支付条例什么时候开始施行", ("kxzf-2025", 37)),
+    ("公平竞争审查条例哪天起实施？", ("gpjzsc-2024", 27)),
+    ("行政许可法的施行日期", ("xzxkf-2019", 83)),
+])
+def test_effective_date_question_finds_the_commencement_article(retriever, query, expected):
+    hits = retriever.search(query, k=3)
+    assert _top(hits) == expected and "施行" in hits[0].chunk.text
+
+
+def test_effective_date_question_without_a_document_is_ordinary_search(retriever):
+    hits = retriever.search("什么时候开始施行", k=3)
+    assert hits and all("exact" not in h.scores for h in hits)
