@@ -254,8 +254,9 @@ def test_add_search_and_remove_a_document(browser_page, tmp_path):
                    encoding="utf-8")
     _upload(page, "corpus-upload", new)
     page.get_by_role("button", name="解析预览").click()
-    page.locator("#corpus-preview-msg").get_by_text("3").first.wait_for()
-    assert "某市惠企测试办法" in page.locator("#corpus-preview-msg").inner_text()
+    # wait for the parse result itself: gradio's progress overlay ("processing | 0.3s") also sits in the box
+    page.locator("#corpus-preview-msg").get_by_text("已解析《某市惠企测试办法》").wait_for()
+    assert "3 条" in page.locator("#corpus-preview-msg").inner_text()
     page.get_by_role("button", name="确认加入知识库").click()
     page.get_by_text("已加入：《某市惠企测试办法》").wait_for()
 
