@@ -63,11 +63,13 @@ class TermScorer:
                 continue
             if len(tok) < 2 and tok not in SINGLE_CHAR_TERMS:
                 continue
-            # a lay term spanning this token ("开公司" over "公司") lends it the statute words (企业开办…)
-            alts = tuple(dict.fromkeys(a for start, end, targets in lay if start <= i < end
-                                       for target in targets for a in self.seg.tokens(target) if a != tok and len(a) > 1))
-            out.setdefault(tok, Term(tok, self.idf(tok), alts))
+            out.setdefault(tok, Term(tok, self.idf(tok), self._statute_words(tok, i, lay)))
         return list(out.values())
+
+    def _statute_words(self, tok: str, i: int, lay: list[tuple[int, int, list[str]]]) -> tuple[str, ...]:
+        """What every lay term spanning token i ("开公司" over "公司") stands for in statutes (企业开办…)."""
+        words = (w for start, end, targets in lay if start <= i < end for target in targets for w in self.seg.tokens(target))
+        return tuple(dict.fromkeys(w for w in words if w != tok and len(w) > 1))
 
     @staticmethod
     def coverage(terms: list[Term], text: str) -> float:
