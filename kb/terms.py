@@ -61,8 +61,8 @@ class TermScorer:
             # Single characters are mostly colloquial glue ("去", "办", "里") and match everywhere or nowhere.
             if tok in QUESTION_WORDS or any(tok in t for t in triggers) or _NUMERIC.match(tok):
                 continue
-            if len(tok) < 2 and tok not in SINGLE_CHAR_TERMS:
-                continue
+            if len(tok) < 2 and tok not in SINGLE_CHAR_TERMS and not any(s <= i < e for s, e, _ in lay):
+                continue  # a one-character lay term ("付" → 支付) does carry meaning
             out.setdefault(tok, Term(tok, self.idf(tok), self._statute_words(tok, i, lay)))
         return list(out.values())
 

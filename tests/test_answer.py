@@ -51,6 +51,12 @@ def test_lay_phrase_lends_its_statute_words(ask):
     assert _refs(a.citations)[0] == (PLAN, 22) and "0.5天" in a.answer
 
 
+def test_one_character_lay_term_counts(ask):
+    # "付" alone is glue to a tokenizer, but here it is the whole question: when must payment be made
+    a = ask("欠中小企业的钱最晚多久要付")
+    assert _refs(a.citations)[0] == ("kxzf-2025", 9) and "30日" in a.answer
+
+
 def test_list_question_names_the_lists(ask):
     a = ask("永济对“六新”实施的三张清单是哪些？")
     assert a.intent == "清单" and _refs(a.citations)[0] == (PLAN, 42)
