@@ -143,7 +143,7 @@ class Retriever:
             suffix = cn_to_int(m.group(2)) if m.group(2) else 0
         except ValueError:
             return []
-        candidates = self._match_titles(_TITLE_NOISE.sub("", q[: m.start()]).rstrip("的"), within=doc_ids)
+        candidates = self._titles_before(q, m.start(), doc_ids)
         if not candidates and doc_ids and len(doc_ids) == 1:
             candidates = list(doc_ids)
         for doc_id in candidates:  # the preferred document that has this article (民法典 spans several files)
@@ -158,11 +158,13 @@ class Retriever:
         m = _ASKS_EFFECTIVE.search(q)
         if not m:
             return []
-        for doc_id in self._match_titles(_TITLE_NOISE.sub("", q[: m.start()]).rstrip("的"), within=doc_ids)[:1]:
-            parts = [c for c in self.store.doc_chunks(doc_id) if _EFFECTIVE_ARTICLE.search(c.text)]
-            if parts:
-                return [Hit(parts[-1], EXACT_SCORE, {"exact": 1.0, "effective": 1.0})]
-        return []
+        named = self._titles_before(q, m.start(), doc_ids)
+        parts = [c for c in self.store.doc_chunks(named[0]) if _EFFECTIVE_ARTICLE.search(c.text)] if named else []
+        return [Hit(parts[-1], EXACT_SCORE, {"exact": 1.0, "effective": 1.0})] if parts else []
+
+    def _titles_before(self, q: str, pos: int, doc_ids: set[str] | None) -> list[str]:
+        """Documents the words before a reference ("…条例" in "…条例第十条", "…条例什么时候施行") name, best first."""
+        return self._match_titles(_TITLE_NOISE.sub("", q[:pos]).rstrip("的"), within=doc_ids)
 
     def _match_title(self, text: str, within: set[str] | None = None) -> str | None:
         found = self._match_titles(text, within)

@@ -53,6 +53,13 @@ class _Builder:
             self.doc.articles.append(self.article)
             self.article = None
 
+    def open_article(self, article: Article, body: str, end: int) -> None:
+        self.close_article()
+        self.section = None
+        self.article = article
+        self.add_paragraph_or_item(body)
+        article.end = end
+
     def open_section(self, kind, label, title, start, end, carries_text=False) -> None:
         self.close_article()
         node = Section(kind, label, title, start, end, heading_path=list(self.heading))
@@ -104,12 +111,8 @@ def _parse_regulation(doc: Document) -> None:
             b.open_section("section", m.group(1), m.group(2), start, end)
             continue
         if (m := _REG_ARTICLE.match(line)) and (art := _new_reg_article(doc, m, expected, b.heading, start)):
-            b.close_article()
-            b.section = None
-            b.article = art
+            b.open_article(art, line[m.end():], end)
             expected = art.number + 1
-            b.add_paragraph_or_item(line[m.end():])
-            art.end = end
             continue
         b.body_line(line, start, end)
     b.close_article()
@@ -148,12 +151,10 @@ def _parse_plan(doc: Document) -> None:
             b.open_section(kind, f"（{m.group(1)}）", m.group(2), start, end, carries_text=True)
             continue
         if (m := _PLAN_ARTICLE.match(line)) and int(m.group(1)) == expected:
-            b.close_article()
-            b.section = None
             body = line[m.end():]
             title = body.split("。", 1)[0]
-            b.article = Article(doc.doc_id, expected, f"{expected}.", "", list(b.heading), title=title, start=start, end=end)
-            b.add_paragraph_or_item(body)
+            b.open_article(Article(doc.doc_id, expected, f"{expected}.", "", list(b.heading), title=title, start=start),
+                           body, end)
             expected += 1
             continue
         b.body_line(line, start, end)
@@ -169,12 +170,10 @@ def _parse_numbered(doc: Document) -> None:
             continue
         point = line.lstrip("#").strip()  # the library writes some points as "## 一、…" headings
         if (m := _PLAN_PART.match(point)) and cn_to_int(m.group(1)) == expected:
-            b.close_article()
-            b.section = None
             body = point[m.end(1) + 1:].strip()
             title = re.split(r"[。：:]", body, maxsplit=1)[0]
-            b.article = Article(doc.doc_id, expected, f"{m.group(1)}、", "", list(b.heading), title=title, start=start, end=end)
-            b.add_paragraph_or_item(body)
+            b.open_article(Article(doc.doc_id, expected, f"{m.group(1)}、", "", list(b.heading), title=title, start=start),
+                           body, end)
             expected += 1
             continue
         if line.startswith("#") and not b.article:
