@@ -24,7 +24,10 @@ def _default_root() -> Path:
 class Settings:
     root: Path
     max_file_bytes: int = DEFAULT_MAX_FILE_MB * 1024 * 1024
-    embed_model: str | None = None  # path of a local sentence-transformers model; None = the project's own
+    embed_model: str | None = None  # encoder spec for the default corpus: "e5", "kb-static-zh" or a model folder
+    embed_threads: int = 1  # OpenMP threads per query encoding (one is fastest for a single short text)
+    build_threads: int = max(1, os.cpu_count() or 1)  # threads for batches of passages (index builds)
+    cache_root: Path | None = None  # where the vector cache lives (KB_CACHE_DIR); None = indexes/cache
 
     @property
     def corpus_dir(self) -> Path:
@@ -42,6 +45,10 @@ class Settings:
     def models_dir(self) -> Path:
         return self.index_dir / "models"
 
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache_root or self.index_dir / "cache"
+
 
 def get_settings(root: str | Path | None = None) -> Settings:
     mb = float(os.environ.get("KB_MAX_FILE_MB", DEFAULT_MAX_FILE_MB))
@@ -49,4 +56,14 @@ def get_settings(root: str | Path | None = None) -> Settings:
         root=Path(root).resolve() if root else _default_root(),
         max_file_bytes=int(mb * 1024 * 1024),
         embed_model=os.environ.get("KB_EMBED_MODEL") or None,
+        embed_threads=_int_env("KB_EMBED_THREADS", 1),
+        build_threads=_int_env("KB_BUILD_THREADS", max(1, os.cpu_count() or 1)),
+        cache_root=Path(os.environ["KB_CACHE_DIR"]).resolve() if os.environ.get("KB_CACHE_DIR") else None,
     )
+
+
+def _int_env(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default

@@ -17,7 +17,7 @@ from kb.errors import ModelError
 from kb.segment import Segmenter, get_segmenter
 
 DEFAULT_MODEL_NAME = "kb-static-zh"
-MARKER = "kb_model.json"
+from kb.embed.encoder import MARKER  # noqa: E402  (one definition, shared with training)
 _HINT = "请先运行 make setup 或 kb embed train；或用 --embed-model 指定本地模型目录"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 

@@ -32,10 +32,10 @@ from kb.embed.pairs import (
     mine_pairs,
     segment_documents,
 )
+from kb.embed.encoder import MARKER
 from kb.embed.text import backoff
 from kb.segment import DOMAIN_DICT, Segmenter, get_segmenter
 
-MARKER = "kb_model.json"
 KIND = "kb-static"
 # Bump when pairs/vocabulary/training change in a way that invalidates old models
 # (2: laws numbered 一、 or unnumbered now yield pairs too).

