@@ -25,8 +25,7 @@ import numpy as np  # noqa: E402
 
 from kb import errors  # noqa: E402
 from kb.config import get_settings  # noqa: E402
-from kb.embed.model import default_model_path  # noqa: E402
-from kb.index.store import build_index, collection_dir  # noqa: E402
+from kb.index.build import build_index  # noqa: E402
 from kb.retrieve import Retriever, get_retriever  # noqa: E402
 
 
@@ -60,11 +59,11 @@ def bm25_vs_rank_bm25(retriever: Retriever, queries: list[str]) -> dict:
     from rank_bm25 import BM25Okapi
 
     store = retriever.store
-    tokens = [t or [""] for t in store.tokens_of(range(len(store)))]
+    tokens = [t or [""] for d in store.documents() for t in store.stored(d).terms]
     t0 = time.perf_counter()
     okapi = BM25Okapi(tokens)
     okapi_build = time.perf_counter() - t0
-    qtoks = [retriever.seg.query_tokens(q) for q in queries]
+    qtoks = [retriever.seg.query_terms(q) for q in queries]
     store.search_sparse(qtoks[0], 10)
     ours, theirs = [], []
     for qt in qtoks:
@@ -81,7 +80,8 @@ def bm25_vs_rank_bm25(retriever: Retriever, queries: list[str]) -> dict:
 
 def bench(name: str, retriever: Retriever, folder: Path, build_s: float | None, rss_before: float,
           queries: list[str], rank_queries: int) -> dict:
-    out = {"collection": name, "chunks": len(retriever.store), "model": retriever.store.model,
+    stats = retriever.store.stats()
+    out = {"collection": name, "chunks": stats.chunks, "model": stats.encoder and stats.encoder.name,
            "build_s": build_s, "disk_mb": disk_mb(folder), "rss_after_load_mb": rss_mb(),
            "rss_delta_mb": rss_mb() - rss_before}
     modes = ["bm25"] + (["dense", "hybrid"] if retriever.dense_ready() else [])
@@ -115,12 +115,12 @@ def main(argv=None) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "corpus").symlink_to(ROOT / "corpus")
-        base = get_settings()  # the scratch root has no models/: point it at the product's own model
-        model = base.embed_model or str(default_model_path(base))
-        settings = dataclasses.replace(get_settings(tmp), embed_model=model)
+        base = get_settings()  # the scratch root shares the product's vector cache
+        settings = dataclasses.replace(get_settings(tmp), cache_root=base.cache_dir)
         rss0 = rss_mb()
         summary = build_index(settings, progress=False)
-        results.append(bench("default", get_retriever(settings), collection_dir(settings, "default"),
+        store = get_retriever(settings).store
+        results.append(bench("default", get_retriever(settings), Path(store.location),
                              summary["seconds"], rss0, queries, len(queries)))
         show(results[-1])
     try:
@@ -130,9 +130,7 @@ def main(argv=None) -> int:
         print(f"\n(library not benchmarked: {exc.message})")
         lib = None
     if lib is not None:
-        folder = collection_dir(base, "library")
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        results.append(bench("library", lib, folder, meta.get("build_seconds"), rss0, queries, min(30, len(queries))))
+        results.append(bench("library", lib, Path(lib.store.location), None, rss0, queries, min(30, len(queries))))
         show(results[-1])
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

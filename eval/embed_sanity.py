@@ -1,10 +1,10 @@
-"""Quick quality check of embedding models (ours vs the MiniLM baseline), dense retrieval only.
+"""Quick quality check of embedding models (e5, our static model, the MiniLM baseline), dense retrieval only.
 
   1. plan titles: each of the plan's 60 article titles as a query, rank of its own article among the 60
      (MRR), against the full article and against the body without its title sentence (harder);
   2. eval/retrieval.jsonl (lay questions, split dev by default): R@10 and MRR@10 over all corpus chunks,
      counted per article (a split article counts once).
-Usage: python eval/embed_sanity.py [MODEL_DIR ...] [--split dev|test|all] [--bm25]
+Usage: python eval/embed_sanity.py [SPEC ...] [--split dev|test|all] [--bm25]   (SPEC: e5, kb-static-zh or a folder)
 """
 from __future__ import annotations
 
@@ -22,19 +22,20 @@ sys.path.insert(0, str(ROOT))
 from kb.chunking import chunk_document  # noqa: E402
 from kb.config import get_settings  # noqa: E402
 from kb.corpus import Corpus  # noqa: E402
-from kb.embed.model import Embedder, baseline_model_path, default_model_path  # noqa: E402
+from kb.embed import load_encoder  # noqa: E402
+from kb.embed.st import baseline_model_path  # noqa: E402
 
 
 def mrr(ranks: list[int]) -> float:
     return float(np.mean([1.0 / r for r in ranks]))
 
 
-def plan_titles(emb: Embedder, plan) -> dict:
+def plan_titles(emb, plan) -> dict:
     arts = [a for a in plan.articles if a.title]
-    q = emb.encode([a.title for a in arts])
+    q = emb.encode_queries([a.title for a in arts])
     out = {}
     for name, docs in (("full", [a.text for a in arts]), ("body", [a.text[len(a.title):].lstrip("。") or a.text for a in arts])):
-        sims = q @ emb.encode(docs).T
+        sims = q @ emb.encode_passages(docs).T
         ranks = [int((sims[i] > sims[i, i]).sum()) + 1 for i in range(len(arts))]
         out[f"plan_title_mrr_{name}"] = round(mrr(ranks), 3)
     return out
@@ -84,14 +85,17 @@ def main() -> None:
     plan = next(d for d in docs if d.doc_id == "yj-plan-2022")
     queries = [json.loads(l) for l in (ROOT / "eval" / "retrieval.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
     queries = [q for q in queries if args.split == "all" or q["split"] == args.split]
-    paths = [Path(m) for m in args.models] or [default_model_path(settings), baseline_model_path()]
+    baseline = baseline_model_path()
+    specs = args.models or ["e5", "kb-static-zh"] + ([str(baseline)] if baseline else [])
     results = {}
-    for path in [p for p in paths if p]:
+    for spec in specs:
         t0 = time.time()
-        emb = Embedder(path)
-        mat = emb.encode([c.index_text for c in chunks], batch_size=128)
+        emb = load_encoder(spec, settings)
+        from kb.embed.cache import VectorCache, embed_passages
+
+        mat = embed_passages(emb, [c.index_text for c in chunks], VectorCache(settings.cache_dir, emb.name, emb.dim))
         prep = expand_query if args.expand else (lambda q: q)
-        res = {**plan_titles(emb, plan), **retrieval(lambda q: mat @ emb.encode([prep(q)])[0], chunks, queries)}
+        res = {**plan_titles(emb, plan), **retrieval(lambda q: mat @ emb.encode_queries([prep(q)])[0], chunks, queries)}
         res["seconds"] = round(time.time() - t0, 1)
         results[emb.name] = res
     if args.bm25:
@@ -101,10 +105,10 @@ def main() -> None:
 
         seg = get_segmenter()
         index = bm25s.BM25()
-        index.index([seg.tokens(c.index_text) for c in chunks], show_progress=False)
+        index.index([seg.index_terms(c.index_text) for c in chunks], show_progress=False)
 
         def bm25_scores(q: str) -> np.ndarray:
-            return index.get_scores(seg.query_tokens(q))
+            return index.get_scores(seg.query_terms(q))
 
         results["bm25(kb.segment)"] = retrieval(bm25_scores, chunks, queries)
     print(json.dumps({"split": args.split, "queries": len(queries), "chunks": len(chunks), "results": results},

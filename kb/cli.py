@@ -129,11 +129,9 @@ def corpus_remove(doc_id: str = typer.Argument(..., help="文件编号（见 kb 
 
 def _update_index_if_present(corpus, added: list[str], removed: list[str]) -> bool:
     """Incremental index update when an index exists; False when there is none yet."""
-    try:
-        from kb.index.store import update_default_index
-    except ImportError:
-        return False
-    return update_default_index(corpus, added=added, removed=removed)
+    from kb.index.build import update_index
+
+    return update_index(corpus.settings) is not None
 
 
 # --- index / search / library (retrieval) ----------------------------------------------------------
@@ -141,24 +139,24 @@ index_app = typer.Typer(help="建立和管理检索索引", no_args_is_help=True
 app.add_typer(index_app, name="index")
 library_app = typer.Typer(help="国家法律法规库", no_args_is_help=True)
 app.add_typer(library_app, name="library")
-EmbedModelOpt = typer.Option(None, "--embed-model", help="本地 sentence-transformers 模型目录（默认用项目自己的模型；也可设 KB_EMBED_MODEL）")
+EmbedModelOpt = typer.Option(None, "--embed-model", help="向量模型：e5（默认）、kb-static-zh 或本地 sentence-transformers 模型目录（也可设 KB_EMBED_MODEL）")
 
 
-def _settings_with_model(embed_model: Optional[Path]):
+def _settings_with_model(embed_model: Optional[str]):
     import dataclasses
 
     settings = get_settings()
-    return dataclasses.replace(settings, embed_model=str(embed_model)) if embed_model else settings
+    return dataclasses.replace(settings, embed_model=embed_model) if embed_model else settings
 
 
 @index_app.command("build")
 def index_build(
     collection: str = typer.Option("default", "--collection", help="检索库名称"),
-    embed_model: Optional[Path] = EmbedModelOpt,
+    embed_model: Optional[str] = EmbedModelOpt,
     as_json: bool = JsonOpt,
 ):
     """为知识库建立（或重建）检索索引：关键词（BM25）+ 语义向量。"""
-    from kb.index.store import build_index
+    from kb.index.build import build_index
 
     summary = build_index(_settings_with_model(embed_model), collection=collection, progress=not as_json)
     if as_json:
@@ -176,7 +174,7 @@ def search(
     doc: Optional[str] = typer.Option(None, "--doc", help="只在某个文件中检索（标题、部分标题或编号）"),
     collection: str = typer.Option("default", "--collection", help="检索库：default 或 library"),
     batch: Optional[Path] = typer.Option(None, "--batch", help="批量检索：每行一个查询，或 JSONL（含 id 和 query）"),
-    embed_model: Optional[Path] = EmbedModelOpt,
+    embed_model: Optional[str] = EmbedModelOpt,
     as_json: bool = JsonOpt,
 ):
     """检索条文：先精确定位“X条例第X条”，再按相关度排序。"""
@@ -225,11 +223,11 @@ def _search_batch(retriever, path: Path, k: int, mode: str, doc: Optional[str]) 
 @library_app.command("import")
 def library_import(
     path: Path = typer.Argument(..., help="法律法规库（lawrefbook 的 .tar.xz 或解压后的目录）"),
-    embed_model: Optional[Path] = EmbedModelOpt,
+    embed_model: Optional[str] = EmbedModelOpt,
     as_json: bool = JsonOpt,
 ):
     """导入国家法律法规库，建立检索库 library（kb search --collection library）。"""
-    from kb.index.library_import import import_library
+    from kb.index.build import import_library
 
     report = import_library(path, _settings_with_model(embed_model), progress=not as_json)
     if as_json:
@@ -260,7 +258,7 @@ def embed_train(
     """训练语义向量模型（自监督：从法规条文中自动构造训练样本，不需要下载任何模型）。"""
     import json as _json
 
-    from kb.embed.model import MARKER, default_model_path
+    from kb.embed.encoder import MARKER, static_model_path
     from kb.embed.train import train_model
 
     settings = get_settings()
@@ -268,7 +266,7 @@ def embed_train(
     library = None if corpus_only else (library or (vendored if vendored.exists() else None))
     if library is not None and not library.exists():
         raise errors.FileNotFound(library)
-    out_dir = train_model(out or default_model_path(settings), settings.corpus_dir, library_path=library,
+    out_dir = train_model(out or static_model_path(settings), settings.corpus_dir, library_path=library,
                           epochs=epochs, force=force)
     info = _json.loads((out_dir / MARKER).read_text(encoding="utf-8"))
     if as_json:

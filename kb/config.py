@@ -27,6 +27,7 @@ class Settings:
     embed_model: str | None = None  # encoder spec for the default corpus: "e5", "kb-static-zh" or a model folder
     embed_threads: int = 1  # OpenMP threads per query encoding (one is fastest for a single short text)
     build_threads: int = max(1, os.cpu_count() or 1)  # threads for batches of passages (index builds)
+    store: str | None = None  # KB_STORE / --store: "local" (files under indexes/) or a milvus:// URI
     cache_root: Path | None = None  # where the vector cache lives (KB_CACHE_DIR); None = indexes/cache
 
     @property
@@ -58,6 +59,7 @@ def get_settings(root: str | Path | None = None) -> Settings:
         embed_model=os.environ.get("KB_EMBED_MODEL") or None,
         embed_threads=_int_env("KB_EMBED_THREADS", 1),
         build_threads=_int_env("KB_BUILD_THREADS", max(1, os.cpu_count() or 1)),
+        store=os.environ.get("KB_STORE") or None,
         cache_root=Path(os.environ["KB_CACHE_DIR"]).resolve() if os.environ.get("KB_CACHE_DIR") else None,
     )
 

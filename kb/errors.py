@@ -103,6 +103,11 @@ class IndexMissing(KBError):
         super().__init__(f"还没有建立检索索引：{where}", hint="请先运行 make setup 或 kb index build")
 
 
+class IndexOutdated(KBError):
+    def __init__(self, where):
+        super().__init__(f"检索索引是旧版本格式，需要重建：{where}", hint="请运行 kb index build（国家法律法规库：kb library import）")
+
+
 class ModelError(KBError):
     """Embedding model missing, unreadable, or mismatched with the index."""
 

@@ -1,7 +1,10 @@
 """Reader for the national law library (lawrefbook markdown: one file per law, folders by category).
 
-Reads the .tar.xz directly (no unpacking) or an unpacked folder. Shared by embedding training and the
-library collection.
+Reads the .tar.xz directly (no unpacking) or an unpacked folder. `law_documents` is the one source of the
+library's documents, for the search collection and for embedding training alike: every law parsed with
+kb.structure, its 效力级别 from its folder, versions of one law linked (the newest is current), and the
+民法典 — one file per 编 in the library — made one document titled 民法典 whose 编 are headings, so a hit cites
+《民法典》第五百七十七条. A law that cannot be parsed is reported with the reason, never dropped silently.
 """
 from __future__ import annotations
 
@@ -9,14 +12,25 @@ import hashlib
 import lzma
 import re
 import tarfile
+from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from kb import errors
-from kb.models import Article, Document, LibraryLaw, Paragraph
+from kb.models import CURRENT, SUPERSEDED, Article, Document, LibraryLaw, Paragraph
 
 _INFO_END = "<!-- INFO END -->"  # end of the library's header block (title, adoption dates)
 _DATED = re.compile(r"^(?P<title>.*?)\s*[（(](?P<date>\d{4}-\d{2}-\d{2})[)）]$")
+_ADOPTED = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+CODE = "民法典"  # the one law the library splits into files (one per 编)
+CODE_ID = "民法典/民法典.md"
+# lawrefbook's top folders → 效力级别, the level the ranking prior works with
+_LEVELS = {
+    "宪法": "宪法", "行政法规": "行政法规", "司法解释": "司法解释", "部门规章": "部门规章", "DLC": "地方性法规",
+    "案例": "案例", "其他": "其他",
+}
+_LAW_FOLDERS = ("刑法", "宪法相关法", "民法典", "民法商法", "社会法", "经济法", "行政法", "诉讼与非诉讼程序法")
 
 
 def law_from_file(rel_path: str, text: str) -> LibraryLaw:
@@ -90,3 +104,63 @@ def _whole_text(law: LibraryLaw) -> Document:
     article = Article(law.path, 1, "全文", "\n".join(lines), start=start, end=len(law.text), paragraphs=paragraphs)
     return Document(doc_id=law.path, title=law.title, kind=law.category, text=law.text, source=law.path,
                     articles=[article])
+
+
+def level_of(category: str) -> str:
+    return "法律" if category in _LAW_FOLDERS else _LEVELS.get(category, category or "其他")
+
+
+def law_documents(path: str | Path, progress=None) -> tuple[list[Document], list[dict]]:
+    """(documents with title, date, 效力级别 and version status; failures [{path, title, reason}]).
+    `progress()` is called once per file read, for a progress bar."""
+    docs: list[Document] = []
+    books: list[Document] = []
+    failed: list[dict] = []
+    for law in iter_library(path):
+        if progress:
+            progress()
+        if law.path.startswith("scripts/"):  # the library's own tooling, not law text
+            continue
+        try:
+            doc = parse_law(law)
+        except errors.KBError as exc:
+            failed.append({"path": law.path, "title": law.title, "reason": exc.message})
+            continue
+        except Exception as exc:  # a parser bug must not lose the other 3,000 laws; it is reported
+            failed.append({"path": law.path, "title": law.title, "reason": f"{type(exc).__name__}: {exc}"})
+            continue
+        doc.date, doc.kind = law.date, level_of(law.category)
+        (books if law.category == CODE else docs).append(doc)
+    if books:
+        docs.append(merge_books(books))
+    link_versions(docs)
+    return docs, failed
+
+
+def merge_books(books: list[Document]) -> Document:
+    """The 编 files of the 民法典 as one document: articles in number order, each 编 the top of its headings."""
+    books = sorted(books, key=lambda b: b.articles[0].number if b.articles else 0)
+    code = Document(doc_id=CODE_ID, title=CODE, kind=books[0].kind, text="", source=CODE_ID)
+    for book in books:
+        offset = len(code.text) + (1 if code.text else 0)
+        code.text += ("\n" if code.text else "") + book.text
+        code.articles += [replace(a, doc_id=CODE_ID, heading_path=[book.title, *a.heading_path],
+                                  start=a.start + offset, end=a.end + offset) for a in book.articles]
+        code.sections += [replace(s, heading_path=[book.title, *s.heading_path], start=s.start + offset,
+                                  end=s.end + offset) for s in book.sections]
+    m = _ADOPTED.search(books[0].text)
+    code.date = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
+    return code
+
+
+def link_versions(docs: list[Document]) -> None:
+    """Same title = versions of one law: newest date is current; undated files count as oldest."""
+    by_title: dict[str, list[Document]] = defaultdict(list)
+    for d in docs:
+        by_title[d.title].append(d)
+    for versions in by_title.values():
+        versions.sort(key=lambda d: d.date, reverse=True)
+        newest = versions[0]
+        newest.status, newest.superseded_by = CURRENT, None
+        for old in versions[1:]:
+            old.status, old.superseded_by = SUPERSEDED, newest.doc_id

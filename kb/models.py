@@ -127,6 +127,7 @@ class Chunk:
     kind: str = ""  # document kind, for the 效力级别 prior
     suffix: int = 0
     date: str = ""
+    article_title: str = ""  # a plan article's own lead phrase ("推行企业开办…"), "" for regulations
 
 
 @dataclass

@@ -183,12 +183,13 @@ def doc_choices(settings: Settings | None = None) -> list[tuple[str, str]]:
 
 def library_available(settings: Settings | None = None) -> bool:
     """The national-law collection is optional; it exists once `kb library import` has built it."""
-    settings = settings or get_settings()
+    from kb.index.store import connect
+
+    store = connect(settings or get_settings(), "library")
     try:
-        from kb.index.store import META, collection_dir
-    except ImportError:
-        return False
-    return (collection_dir(settings, "library") / META).exists()
+        return store.generation() > 0
+    finally:
+        store.close()
 
 
 def _full_article(corpus, doc_id: str, number: int):
@@ -564,11 +565,9 @@ def remove_document(doc_id: str, settings: Settings | None = None) -> str:
 
 def update_index(corpus, added: list[str], removed: list[str]) -> bool:
     """Incremental index update when the index module and an index exist (same rule as the CLI)."""
-    try:
-        from kb.index.store import update_default_index
-    except ImportError:
-        return False
-    return bool(update_default_index(corpus, added=added, removed=removed))
+    from kb.index.build import update_index
+
+    return update_index(corpus.settings) is not None
 
 
 def warm_up(settings: Settings | None = None) -> str:

@@ -40,14 +40,32 @@ def tiny_model(tmp_path_factory) -> str:
     return str(train_model(tmp_path_factory.mktemp("tiny-model"), CORPUS, tiny=True, progress=False))
 
 
+SHARED_CACHE = ROOT / "indexes" / "cache"  # e5 vectors of the corpus, filled by `make setup`
+
+
 @pytest.fixture(scope="session")
-def indexed_settings(tmp_path_factory, tiny_model):
-    """Settings of a private root holding a copy of the corpus indexed with the tiny model (read-only use)."""
+def indexed_settings(tmp_path_factory):
+    """Settings of a private root holding a copy of the corpus indexed as the product indexes it (BM25 + e5;
+    read-only use). The e5 vectors come from the repo's vector cache, so this takes seconds after make setup."""
     import dataclasses
 
-    from kb.index.store import build_index
+    from kb.index.build import build_index
 
     root = tmp_path_factory.mktemp("indexed-root")
+    shutil.copytree(CORPUS, root / "corpus")
+    settings = dataclasses.replace(get_settings(root), embed_model="e5", cache_root=SHARED_CACHE)
+    build_index(settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def static_settings(tmp_path_factory, tiny_model):
+    """The same corpus indexed with the tiny static model (tests of the static-model path)."""
+    import dataclasses
+
+    from kb.index.build import build_index
+
+    root = tmp_path_factory.mktemp("static-root")
     shutil.copytree(CORPUS, root / "corpus")
     settings = dataclasses.replace(get_settings(root), embed_model=tiny_model)
     build_index(settings, progress=False)

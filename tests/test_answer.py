@@ -140,9 +140,9 @@ def test_cli_bad_question_exits_nonzero_without_traceback(capsys):
         assert "错误：" in err and "Traceback" not in err
 
 
-def test_cli_ask_json(indexed_settings, tiny_model, monkeypatch, capsys):
+def test_cli_ask_json(indexed_settings, monkeypatch, capsys):
     monkeypatch.setenv("KB_ROOT", str(indexed_settings.root))
-    monkeypatch.setenv("KB_EMBED_MODEL", tiny_model)
+    monkeypatch.setenv("KB_EMBED_MODEL", indexed_settings.embed_model)
     assert main(["ask", "城区小微企业低压报装，办电时间最长几天？", "--json", "--k", "3"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["citations"][0]["doc_id"] == PLAN and out["citations"][0]["article"] == 24

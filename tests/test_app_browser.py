@@ -63,7 +63,7 @@ def web_settings(tmp_path_factory, tiny_model):
     import dataclasses
 
     from kb.config import get_settings
-    from kb.index.store import build_index
+    from kb.index.build import build_index
 
     root = tmp_path_factory.mktemp("webroot")
     shutil.copytree(ROOT / "corpus", root / "corpus")

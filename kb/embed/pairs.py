@@ -9,7 +9,6 @@ A hard negative is another article of the same document: same vocabulary, differ
 from __future__ import annotations
 
 import random
-import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from kb import errors
 from kb.embed.text import words
-from kb.models import Article, Document, split_sentences
+from kb.models import Document, split_sentences
 from kb.segment import Segmenter
 
 MAX_POSITIVE_WORDS = 160  # long articles are truncated: the head carries the rule, and training stays fast
@@ -77,41 +76,11 @@ def corpus_documents(corpus_dir: Path) -> Iterator[Document]:
                 continue
 
 
-_ARTICLE_LINE = re.compile(r"^第[〇零一二两三四五六七八九十百千\d]+条\s*")
-_HEADING_LINE = re.compile(r"^#+\s*(.+)$")
+def library_documents(library_path: Path) -> list[Document]:
+    """The library's laws as the search collection has them (kb.library.law_documents)."""
+    from kb.library import law_documents
 
-
-def split_articles(title: str, text: str) -> Document:
-    """Fallback when kb.structure finds no sequence: every line starting "第X条" opens an article.
-
-    Catches the 民法典 books, whose files start at 第二百零五条 rather than 第一条.
-    """
-    doc = Document(doc_id=title, title=title, kind="", text=text)
-    heading: list[str] = []
-    current: Article | None = None
-    for line in (ln.strip() for ln in text.splitlines()):
-        if not line or line.startswith("<!--"):
-            continue
-        if (m := _HEADING_LINE.match(line)) and line.startswith("##"):
-            heading, current = [m.group(1)], None
-        elif m := _ARTICLE_LINE.match(line):
-            current = Article(title, len(doc.articles) + 1, m.group().strip(), line[m.end():], list(heading))
-            doc.articles.append(current)
-        elif current is not None:
-            current.text += "\n" + line
-    return doc
-
-
-def library_documents(library_path: Path) -> Iterator[Document]:
-    from kb.library import iter_library, parse_law
-
-    for law in iter_library(library_path):
-        try:
-            yield parse_law(law)
-        except errors.KBError:
-            doc = split_articles(law.title, law.text)
-            if doc.articles:
-                yield doc
+    return law_documents(library_path)[0]
 
 
 def segment_documents(seg: Segmenter, docs: Iterable[Document], progress: bool = True) -> list[SegmentedDoc]:

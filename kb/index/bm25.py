@@ -1,13 +1,15 @@
-"""Sparse side: bm25s over Segmenter tokens (tokenised by the caller, so index and query are cut the same way).
+"""BM25, one definition for every backend: the local one computes it with bm25s, the Milvus one stores the
+same document-side weights as sparse vectors and multiplies them by the same IDF at query time.
 
-On top of the Segmenter's words this index adds the character bigrams of every Chinese word of 3+ characters
-(both in documents and queries), so a query word that jieba keeps whole ("许可") still meets a longer statute
-term ("行政许可"). Parameters were chosen on the dev split of eval/retrieval.jsonl (hit@5 0.74 → 0.78).
+Scoring is bm25s' default ("lucene"): score(q, d) = Σ_t∈q idf(t) · tf/(tf + k1·(1 − b + b·dl/avgdl)),
+idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5)); a query term that occurs twice counts twice. Terms come from
+kb.segment (index_terms / query_terms); k1 and b were chosen on the dev split of eval/retrieval.jsonl.
 """
 from __future__ import annotations
 
-import json
 import logging
+import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,50 +18,53 @@ import numpy as np
 
 K1 = 0.9
 B = 0.5
-ANALYSIS = 2  # bump when the token analysis below changes: a stored index of another version is rebuilt
-_INFO = "analysis.json"
 
 
-def with_subwords(tokens: Sequence[str]) -> list[str]:
-    out = list(tokens)
-    for t in tokens:
-        if len(t) >= 3 and not t.isascii():
-            out.extend(t[i:i + 2] for i in range(len(t) - 1))
-    return out
+def doc_length(terms: Sequence[str]) -> int:
+    return max(1, len(terms))  # a chunk without terms still counts as one (bm25s indexes it as [""])
+
+
+def idf(n_docs: int, df: int) -> float:
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+def doc_weights(terms: Sequence[str], avgdl: float) -> dict[str, float]:
+    """The document side of BM25 for each distinct term of one chunk."""
+    norm = K1 * (1 - B + B * doc_length(terms) / max(avgdl, 1e-9))
+    return {t: tf / (tf + norm) for t, tf in Counter(terms).items()}
 
 
 class BM25Index:
+    """bm25s over the stored terms of the local backend (rows = chunks, in store order)."""
+
     def __init__(self, retriever: bm25s.BM25 | None = None, size: int = 0):
         self._bm25 = retriever
         self.size = size
 
     @classmethod
-    def build(cls, token_lists: Sequence[Sequence[str]]) -> "BM25Index":
-        if not token_lists:
+    def build(cls, term_lists: Sequence[Sequence[str]]) -> "BM25Index":
+        if not term_lists:
             return cls(None, 0)
         bm25 = bm25s.BM25(k1=K1, b=B)
-        # every chunk gets at least one token so bm25s keeps rows aligned with chunks
-        bm25.index([with_subwords(toks) or [""] for toks in token_lists], show_progress=False)
-        return cls(bm25, len(token_lists))
+        # every chunk gets at least one term so bm25s keeps rows aligned with chunks
+        bm25.index([list(t) or [""] for t in term_lists], show_progress=False)
+        return cls(bm25, len(term_lists))
 
-    def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every row (unknown query tokens are ignored)."""
-        if self._bm25 is None or not tokens:
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every row (terms the index has never seen are ignored)."""
+        if self._bm25 is None or not terms:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(with_subwords(tokens)), dtype=np.float32)
+        known = [t for t in terms if t in self._bm25.vocab_dict]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
         if self._bm25 is not None:
             self._bm25.save(str(folder), show_progress=False)
-        (folder / _INFO).write_text(json.dumps({"analysis": ANALYSIS, "k1": K1, "b": B}), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, size: int) -> "BM25Index | None":
-        """None when the stored index was made with another analysis (the caller rebuilds from tokens)."""
-        info = folder / _INFO
-        if not info.exists() or json.loads(info.read_text(encoding="utf-8")).get("analysis") != ANALYSIS:
-            return None
+    def load(cls, folder: Path, size: int) -> "BM25Index":
         if size == 0 or not (folder / "params.index.json").exists():
             return cls(None, size)
         logging.getLogger("bm25s").setLevel(logging.WARNING)

@@ -1,11 +1,10 @@
-"""Dense side: a FAISS inner-product index over L2-normalised vectors, tied to the model that made them.
+"""Dense side of the local backend: a FAISS inner-product index over L2-normalised vectors (= cosine).
 
-The model name is stored next to the vectors; loading with another model raises ModelError, because vectors
-from two models are not comparable and mixing them silently ruins ranking.
+Which encoder made the vectors is recorded by the store (meta.json); retrieval refuses a query vector from
+another encoder, because vectors of two models are not comparable and mixing them silently ruins ranking.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import faiss
@@ -14,7 +13,7 @@ import numpy as np
 from kb.errors import ModelError
 
 _INDEX_FILE = "dense.faiss"
-_INFO_FILE = "dense.json"
+faiss.omp_set_num_threads(1)  # exact search over ≤150k vectors: one thread, and no OpenMP spinning beside e5
 
 
 class DenseIndex:
@@ -37,7 +36,7 @@ class DenseIndex:
         self._index.add(vectors)
 
     def vectors(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """Stored vectors (all, or the given rows), for reuse on incremental updates and filtered search."""
+        """Stored vectors (all, or the given rows)."""
         if self.size == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         allv = faiss.rev_swig_ptr(self._index.get_xb(), self.size * self.dim).reshape(self.size, self.dim)
@@ -53,23 +52,12 @@ class DenseIndex:
         return rows[0][keep], scores[0][keep]
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self._index, str(folder / _INDEX_FILE))
-        (folder / _INFO_FILE).write_text(json.dumps({"model": self.model, "dim": self.dim}, ensure_ascii=False),
-                                         encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, expected_model: str | None = None) -> "DenseIndex | None":
-        """None when the index was built without vectors; ModelError on a model mismatch."""
-        info_path = folder / _INFO_FILE
-        if not info_path.exists():
-            return None
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-        if expected_model is not None and info["model"] != expected_model:
-            raise ModelError(
-                f"索引是用向量模型“{info['model']}”建立的，当前选择的模型是“{expected_model}”，两者不能混用",
-                hint="请用当前模型重新运行 kb index build，或用 --embed-model/KB_EMBED_MODEL 选择建索引时的模型",
-            )
-        dense = cls(info["model"], int(info["dim"]))
+    def load(cls, folder: Path, model: str, dim: int) -> "DenseIndex":
+        dense = cls(model, dim)
         dense._index = faiss.read_index(str(folder / _INDEX_FILE))
+        if dense._index.d != dim:
+            raise ModelError(f"向量维度不一致：{folder}", hint="请重新运行 kb index build")
         return dense
