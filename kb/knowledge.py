@@ -16,6 +16,16 @@ def documents(store: IndexStore) -> dict[str, Document]:
     return {d: document(rec, store.doc_chunks(d)) for d, rec in store.documents().items()}
 
 
+def article_chunks(store: IndexStore) -> dict[tuple[str, int, int], list[str]]:
+    """(doc_id, article number, suffix) → the ids of the chunks that hold it (their vectors say what it is about)."""
+    out: dict[tuple[str, int, int], list[str]] = {}
+    for d in store.documents():
+        for c in store.doc_chunks(d):
+            if c.article:
+                out.setdefault((c.doc_id, c.article, c.suffix), []).append(c.chunk_id)
+    return out
+
+
 def document(rec: DocRecord, chunks: list[Chunk]) -> Document:
     doc = Document(doc_id=rec.doc_id, title=rec.title, kind=rec.kind, text="", status=rec.status, issuer=rec.issuer,
                    date=rec.date, effective=rec.effective, superseded_by=rec.superseded_by or None)
@@ -23,7 +33,7 @@ def document(rec: DocRecord, chunks: list[Chunk]) -> Document:
     for (number, suffix), parts in groupby(articles, key=lambda c: (c.article, c.suffix)):
         parts = sorted(parts, key=lambda c: c.part)
         first = parts[0]
-        text = "\n".join(p.text for p in parts)
+        text = "".join(("" if i == 0 or p.continues else "\n") + p.text for i, p in enumerate(parts))
         doc.articles.append(Article(
             doc_id=rec.doc_id, number=number, label=first.label, text=text,
             heading_path=first.heading.split(" / ") if first.heading else [], title=first.article_title,

@@ -128,6 +128,7 @@ class Chunk:
     suffix: int = 0
     date: str = ""
     article_title: str = ""  # a plan article's own lead phrase ("推行企业开办…"), "" for regulations
+    continues: bool = False  # this part goes on the previous part's paragraph (joined without a line break)
 
 
 @dataclass

@@ -1,16 +1,17 @@
 """BM25, one definition for every backend: the local one computes it with bm25s, the Milvus one stores the
 same document-side weights as sparse vectors and multiplies them by the same IDF at query time.
 
-Scoring is bm25s' default ("lucene"): score(q, d) = Σ_t∈q idf(t) · tf/(tf + k1·(1 − b + b·dl/avgdl)),
-idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5)); a query term that occurs twice counts twice. Terms come from
-kb.segment (index_terms / query_terms); k1 and b were chosen on the dev split of eval/retrieval.jsonl.
+Scoring is bm25s' default ("lucene"): score(q, d) = Σ_t∈q w(t) · idf(t) · tf/(tf + k1·(1 − b + b·dl/avgdl)),
+idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5)); w(t) is the query term's weight — how often the user wrote it, or
+less for a word a synonym expansion added (kb.segment.query_terms). Terms come from kb.segment; k1 and b were
+chosen on the dev split of eval/retrieval.jsonl.
 """
 from __future__ import annotations
 
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import bm25s
@@ -18,6 +19,13 @@ import numpy as np
 
 K1 = 0.9
 B = 0.5
+
+
+def term_weights(terms: Sequence[str] | Mapping[str, float]) -> dict[str, float]:
+    """A query as term → weight: a list counts each occurrence once, a mapping is taken as it is."""
+    if isinstance(terms, Mapping):
+        return {t: float(w) for t, w in terms.items() if w > 0}
+    return {t: float(n) for t, n in Counter(terms).items()}
 
 
 def doc_length(terms: Sequence[str]) -> int:
@@ -50,14 +58,19 @@ class BM25Index:
         bm25.index([list(t) or [""] for t in term_lists], show_progress=False)
         return cls(bm25, len(term_lists))
 
-    def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every row (terms the index has never seen are ignored)."""
-        if self._bm25 is None or not terms:
-            return np.zeros(self.size, dtype=np.float32)
-        known = [t for t in terms if t in self._bm25.vocab_dict]
-        if not known:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+    def scores(self, terms: Sequence[str] | Mapping[str, float]) -> np.ndarray:
+        """BM25 score of every row (terms the index has never seen are ignored); terms of equal weight are
+        scored together, as bm25s takes unweighted term lists."""
+        out = np.zeros(self.size, dtype=np.float32)
+        if self._bm25 is None:
+            return out
+        groups: dict[float, list[str]] = {}
+        for t, w in term_weights(terms).items():
+            if t in self._bm25.vocab_dict:
+                groups.setdefault(w, []).append(t)
+        for w, group in groups.items():
+            out += np.float32(w) * np.asarray(self._bm25.get_scores(group), dtype=np.float32)
+        return out
 
     def save(self, folder: Path) -> None:
         if self._bm25 is not None:

@@ -9,7 +9,7 @@ committed write changes the store's generation, so readers elsewhere (another ap
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -119,8 +119,10 @@ class IndexStore(ABC):
     def get(self, chunk_id: str) -> Chunk | None: ...
 
     @abstractmethod
-    def search_sparse(self, terms: Sequence[str], k: int, where: Filter | None = None) -> list[tuple[Chunk, float]]:
-        """BM25 (kb.index.bm25) over the stored terms, best first; only chunks scoring above 0."""
+    def search_sparse(self, terms: Sequence[str] | Mapping[str, float], k: int,
+                      where: Filter | None = None) -> list[tuple[Chunk, float]]:
+        """BM25 (kb.index.bm25) over the stored terms, best first; only chunks scoring above 0. terms: a list
+        (each occurrence counts once) or term → weight."""
 
     @abstractmethod
     def search_dense(self, vec: np.ndarray, k: int, where: Filter | None = None) -> list[tuple[Chunk, float]]:
