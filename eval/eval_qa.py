@@ -1,12 +1,18 @@
-"""Evaluate the assistant on eval/qa.jsonl and calibrate its abstention threshold.
+"""Evaluate the assistant, and fit its ranker and abstention gate (kb.assistant.model) on the calibration split.
 
-Every question is answered once with abstention off (threshold -1), which gives each answer's confidence;
-abstaining at threshold t is then "confidence < t". The questions are split by id parity: odd ids calibrate
-(the threshold that maximises abstention F0.5 there), even ids report. Prints citation hit@1/hit@3, key-fact
-recall in the answer text, abstention precision/recall/F1, and the threshold.
+Calibration (what --calibrate fits on; never reported as a result):
+  eval/qa.jsonl odd ids, eval/calib.jsonl, the blind sets eval/blind_*.jsonl once their first score was taken
+  (first scores in eval/README.md), the dev split of eval/retrieval.jsonl (answerable, gold article), and
+  eval/library.jsonl's lay questions about laws the default corpus does not hold (unanswerable here).
+Report: eval/qa.jsonl even ids; the folded blind sets are shown too, marked as seen.
 
-    .venv/bin/python eval/eval_qa.py              # report with the threshold in kb/data/answer.toml
-    .venv/bin/python eval/eval_qa.py --calibrate  # choose the threshold on the calibration half and store it
+    .venv/bin/python eval/eval_qa.py               # report with the fitted models in kb/data/assistant.json
+    .venv/bin/python eval/eval_qa.py --calibrate   # fit ranker + gate, choose the threshold, write the file
+    .venv/bin/python eval/eval_qa.py --set X.jsonl # also report another question set
+
+End-to-end metrics: citation hit@1 (the first citation is a gold article, and the assistant did not abstain),
+hit@3 (a gold article among the first three cited or related ones), key-fact recall in the answer text,
+abstention precision/recall (abstaining is the positive class). Per question type when rows carry "type".
 """
 from __future__ import annotations
 
@@ -18,27 +24,29 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.answer import ANSWER_CONFIG, abstain_threshold, answer_at  # noqa: E402
+from kb.answer import analyse, answer_at, confidence, gate_features, rank  # noqa: E402
+from kb.assistant.model import (  # noqa: E402
+    GATE_FEATURES, LEXICAL, LEXICAL_GATE_FEATURES, LEXICAL_RANK_FEATURES, MODEL_FILE, RANK_FEATURES,
+    AssistantModel, Linear,
+)
 from kb.numerals import cn_to_int  # noqa: E402
+from kb.retrieve import get_retriever  # noqa: E402
 
-QA = ROOT / "eval" / "qa.jsonl"
+EVAL = ROOT / "eval"
+QA, CALIB, RETRIEVAL, LIBRARY = EVAL / "qa.jsonl", EVAL / "calib.jsonl", EVAL / "retrieval.jsonl", EVAL / "library.jsonl"
+BLIND = sorted(EVAL.glob("blind_*.jsonl"))
+PRIOR_UNANSWERABLE = 0.2  # share of questions the corpus does not answer that the threshold is chosen for
 _CN_NUM = re.compile(r"[〇零一二两三四五六七八九十百千]+(?=个工作日|工作日|个月|小时|分钟|天|日|年|周)")
 
 
-@dataclass
-class Result:
-    row: dict
-    confidence: float
-    citations: list[tuple[str, int]]
-    text: str
-    intent: str = ""
-
-
-def load(path: Path = QA) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load(path: Path) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [{**r, "question": r.get("question") or r["query"], "answerable": r.get("answerable", True)} for r in rows]
 
 
 def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -48,129 +56,218 @@ def split(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     return [r for r in rows if num(r) % 2 == 1], [r for r in rows if num(r) % 2 == 0]
 
 
-def run(rows: list[dict], retriever=None, settings=None, k: int = 5) -> list[Result]:
+def calibration_rows() -> list[dict]:
+    from kb.corpus import Corpus
+
+    rows = split(load(QA))[0]
+    if CALIB.exists():
+        rows += load(CALIB)
+    rows += [r for p in BLIND for r in load(p)]
+    rows += [r for r in load(RETRIEVAL) if r["split"] == "dev"]
+    titles = {e.title for e in Corpus().entries()}
+    rows += [{**r, "answerable": False, "gold": []} for r in load(LIBRARY)
+             if not any(g["title"] in titles for g in r["gold"])]  # laws the default corpus does not hold
+    return rows
+
+
+def gold_of(row: dict) -> set[tuple[str, int]]:
+    return {(g["doc_id"], g["article"]) for g in row.get("gold", [])}
+
+
+# --- fitting -------------------------------------------------------------------------------------------------------
+def _placeholder(rank_features, gate_features) -> AssistantModel:
+    """Any model will do for collecting features: ranking features do not depend on the ranker."""
+    def zero(names):
+        return Linear(tuple(names), [0.0] * len(names), [1.0] * len(names), [0.0] * len(names), 0.0)
+    return AssistantModel(zero(rank_features), zero(gate_features))
+
+
+def _fit(X: np.ndarray, y: np.ndarray, names, balanced: bool) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    lr = LogisticRegression(C=1.0, class_weight="balanced" if balanced else None, max_iter=2000)
+    lr.fit((X - mean) / scale, y)
+    return Linear(tuple(names), mean.tolist(), scale.tolist(), lr.coef_[0].tolist(), float(lr.intercept_[0]))
+
+
+def fit_ranker(groups: list[tuple[np.ndarray, np.ndarray]], names, l2: float = 1.0) -> Linear:
+    """A listwise ranker (conditional logit): for each question, softmax over its candidates, maximising the
+    probability of its gold articles. Only differences between a question's candidates teach it, so it learns
+    what makes one article the answer rather than what makes a question easy."""
+    from scipy.optimize import minimize
+
+    allx = np.concatenate([x for x, _ in groups])
+    mean, scale = allx.mean(axis=0), allx.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    zs = [((x - mean) / scale, g) for x, g in groups]
+
+    def loss(w):
+        total, grad = 0.5 * l2 * w @ w, l2 * w
+        for z, g in zs:
+            s = z @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            pg = p[g].sum()
+            total -= np.log(pg + 1e-12)
+            grad = grad - (p[g] @ z[g]) / (pg + 1e-12) + p @ z
+        return total, grad
+
+    w = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B").x
+    return Linear(tuple(names), mean.tolist(), scale.tolist(), w.tolist(), 0.0)
+
+
+def fit(analyses: list, rows: list[dict], rank_names, gate_names) -> AssistantModel:
+    """The ranker on the candidates of answerable questions, then the gate on the ranked questions (answerable
+    or not), then the gate's threshold."""
+    groups = []
+    for a, row in zip(analyses, rows):
+        gold = gold_of(row)
+        g = np.array([(c.doc.doc_id, c.article.number) in gold for c in a.ranked], dtype=bool)
+        if row["answerable"] and g.any():
+            groups.append((np.array([[c.features[n] for n in rank_names] for c in a.ranked]), g))
+    ranker = fit_ranker(groups, rank_names)
+    model = AssistantModel(ranker, _placeholder(rank_names, gate_names).gate)
+    G, labels = [], []
+    for a, row in zip(analyses, rows):
+        ranked = rank(a.ranked, model)
+        if ranked and not ranked[0].exact:
+            f = gate_features(ranked)
+            G.append([f[n] for n in gate_names])
+            labels.append(row["answerable"])
+    model.gate = _fit(np.array(G), np.array(labels), gate_names, balanced=True)
+    confs = [confidence(rank(a.ranked, model), model) for a in analyses]
+    model.gate.threshold = choose_threshold(confs, [r["answerable"] for r in rows])
+    return model
+
+
+def choose_threshold(confs: list[float], answerable: list[bool]) -> float:
+    """Abstain below the threshold: the one maximising abstention F1 at PRIOR_UNANSWERABLE (rates are measured
+    on the calibration rows, then weighted to that prior, so the mix of the calibration set does not decide)."""
+    confs, ans = np.array(confs), np.array(answerable)
+    best, best_f = 0.5, -1.0
+    for t in np.unique(np.round(confs, 4)):
+        tpr = float((confs[~ans] < t).mean()) if (~ans).any() else 0.0
+        fpr = float((confs[ans] < t).mean()) if ans.any() else 0.0
+        p = PRIOR_UNANSWERABLE * tpr / max(PRIOR_UNANSWERABLE * tpr + (1 - PRIOR_UNANSWERABLE) * fpr, 1e-9)
+        f = 2 * p * tpr / (p + tpr) if p + tpr else 0.0
+        if f > best_f:
+            best, best_f = float(t), f
+    return round(best, 4)
+
+
+def calibrate(retriever) -> dict:
+    rows = calibration_rows()
+    models = {}
+    encoder = retriever.store.encoder
+    variants = [(LEXICAL, LEXICAL_RANK_FEATURES, LEXICAL_GATE_FEATURES)]
+    if encoder is not None:
+        variants.insert(0, (encoder.name, RANK_FEATURES, GATE_FEATURES))
+    for name, rank_names, gate_names in variants:
+        analyses = [analyse(r["question"], retriever=retriever, model=_placeholder(rank_names, gate_names)) for r in rows]
+        m = fit(analyses, rows, rank_names, gate_names)
+        models[name] = {"ranker": m.ranker.to_json(), "gate": m.gate.to_json()}
+    data = {"fitted": dt.date.today().isoformat(), "by": "eval/eval_qa.py --calibrate",
+            "calibration": {"questions": len(rows), "answerable": sum(r["answerable"] for r in rows),
+                            "prior_unanswerable": PRIOR_UNANSWERABLE}, "models": models}
+    MODEL_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return data
+
+
+# --- reporting ---------------------------------------------------------------------------------------------------
+@dataclass
+class Result:
+    row: dict
+    abstained: bool
+    cited: list[tuple[str, int]]  # citations, then related articles
+    first: tuple[str, int] | None
+    text: str
+    intent: str
+
+
+def run(rows: list[dict], retriever) -> list[Result]:
     out = []
     for r in rows:
-        a = answer_at(r["question"], -1.0, k=k, settings=settings, retriever=retriever)
-        out.append(Result(r, a.confidence, [(c.doc_id, c.article) for c in a.citations], a.answer, a.intent))
+        a = answer_at(r["question"], None, retriever=retriever)
+        cited = [(c.doc_id, c.article) for c in a.citations + a.related]
+        first = (a.citations[0].doc_id, a.citations[0].article) if a.citations else None
+        out.append(Result(r, a.abstained, cited, first, a.answer, a.intent))
     return out
 
 
 def _arabic(text: str) -> str:
-    """三十日 → 30日, so a key fact written either way is found."""
-    return _CN_NUM.sub(lambda m: str(cn_to_int(m.group())), text.replace(" ", ""))
+    """三十日 → 30日, so a key fact written either way is found; spaces never matter."""
+    return _CN_NUM.sub(lambda m: str(cn_to_int(m.group())), re.sub(r"\s", "", text))
 
 
-def metrics(results: list[Result], threshold: float) -> dict:
+def metrics(results: list[Result]) -> dict:
     ans = [x for x in results if x.row["answerable"]]
     unans = [x for x in results if not x.row["answerable"]]
-
-    def gold(x):
-        return {(g["doc_id"], g["article"]) for g in x.row.get("gold", [])}
-
-    def hit(x, n, abstain):
-        if abstain and x.confidence < threshold:
-            return False
-        return bool(set(x.citations[:n]) & gold(x))
-
-    def facts(x, abstain):
-        kf = x.row.get("key_facts") or []
-        if not kf:
-            return None
-        if abstain and x.confidence < threshold:
-            return 0.0
-        text = _arabic(x.text)
-        return sum(1 for f in kf if _arabic(f) in text) / len(kf)
 
     def mean(vals):
         vals = [v for v in vals if v is not None]
         return sum(vals) / len(vals) if vals else 0.0
 
-    abstained = [x for x in results if x.confidence < threshold]
+    def facts(x):
+        kf = x.row.get("key_facts") or []
+        if not kf:
+            return None
+        return 0.0 if x.abstained else sum(_arabic(f) in _arabic(x.text) for f in kf) / len(kf)
+
+    abstained = [x for x in results if x.abstained]
     tp = sum(1 for x in abstained if not x.row["answerable"])
-    precision = tp / len(abstained) if abstained else 0.0
-    recall = tp / len(unans) if unans else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
         "n": len(results), "answerable": len(ans), "unanswerable": len(unans),
-        "hit@1 (ranking)": mean(hit(x, 1, False) for x in ans), "hit@3 (ranking)": mean(hit(x, 3, False) for x in ans),
-        "hit@1 (end-to-end)": mean(hit(x, 1, True) for x in ans), "hit@3 (end-to-end)": mean(hit(x, 3, True) for x in ans),
-        "key-fact recall (ranking)": mean(facts(x, False) for x in ans),
-        "key-fact recall (end-to-end)": mean(facts(x, True) for x in ans),
-        "abstain precision": precision, "abstain recall": recall, "abstain F1": f1,
-        "abstain F0.5": (1.25 * precision * recall / (0.25 * precision + recall)) if precision + recall else 0.0,
-        "answerable wrongly abstained": sum(1 for x in ans if x.confidence < threshold),
-        "intent accuracy": mean(x.intent == x.row.get("intent") for x in results),
+        "hit@1": mean(not x.abstained and x.first in gold_of(x.row) for x in ans),
+        "hit@3": mean(not x.abstained and bool(set(x.cited[:3]) & gold_of(x.row)) for x in ans),
+        "key facts": mean(facts(x) for x in ans),
+        "abstain precision": tp / len(abstained) if abstained else 0.0,
+        "abstain recall": tp / len(unans) if unans else 0.0,
+        "answerable wrongly abstained": sum(x.abstained for x in ans),
+        "unanswerable answered": sum(not x.abstained for x in unans),
     }
 
 
-BETA = 0.5  # precision counts twice: a wrong abstention hides a right answer, a wrong answer still shows its quote
+def print_table(title: str, results: list[Result]) -> None:
+    m = metrics(results)
+    print(f"\n### {title}")
+    print("  " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items()))
+    types = sorted({x.row.get("type") for x in results if x.row.get("type")})
+    if types:
+        print("  | type | n | hit@1 | hit@3 | key facts |")
+        for t in types:
+            sub = metrics([x for x in results if x.row.get("type") == t and x.row["answerable"]])
+            print(f"  | {t} | {sub['answerable']} | {sub['hit@1']:.3f} | {sub['hit@3']:.3f} | {sub['key facts']:.3f} |")
 
 
-def f_beta(m: dict, beta: float = BETA) -> float:
-    p, r = m["abstain precision"], m["abstain recall"]
-    return (1 + beta**2) * p * r / (beta**2 * p + r) if p + r else 0.0
+def misses(results: list[Result]) -> None:
+    for x in results:
+        gold = gold_of(x.row)
+        if x.row["answerable"] and (x.abstained or x.first not in gold):
+            print(f"MISS {x.row['id']} {'ABSTAINED ' if x.abstained else ''}{x.row['question']} gold={sorted(gold)} got={x.cited[:3]}")
+        if not x.row["answerable"] and not x.abstained:
+            print(f"ANSWERED-UNANSWERABLE {x.row['id']} {x.row['question']} got={x.cited[:1]}")
 
 
-def calibrate(results: list[Result]) -> tuple[float, float]:
-    """The threshold maximising abstention F0.5 over midpoints between sorted confidences; ties → the lowest."""
-    confs = sorted({round(x.confidence, 4) for x in results})
-    cands = [(a + b) / 2 for a, b in zip(confs, confs[1:])] or [0.0]
-    best = max(cands, key=lambda t: (round(f_beta(metrics(results, t)), 6), -t))
-    return round(best, 4), f_beta(metrics(results, best))
-
-
-def write_config(threshold: float, calib_f1: float, n_calib: int, report: dict) -> None:
-    ANSWER_CONFIG.write_text(
-        "# Abstention threshold of kb.answer: answer only when Answer.confidence >= abstain_threshold.\n"
-        f"# Chosen by `eval/eval_qa.py --calibrate` on {dt.date.today()}: the value maximising abstention F0.5\n"
-        "# (abstaining is the positive class; precision weighted over recall because a wrong abstention hides a\n"
-        f"# right answer) over the odd-id half of eval/qa.jsonl ({n_calib} questions, F0.5 {calib_f1:.3f}).\n"
-        f"# On the even-id half it gives abstention precision {report['abstain precision']:.3f}, recall\n"
-        f"# {report['abstain recall']:.3f}, F1 {report['abstain F1']:.3f}. Index used: {_index_description()}.\n"
-        "# Rerun after changing retrieval, reranking, the embedding model or the corpus.\n"
-        f"abstain_threshold = {threshold}\n",
-        encoding="utf-8",
-    )
-
-
-def _index_description() -> str:
-    from kb.retrieve import get_retriever
-
-    store = get_retriever().store
-    return f"default collection, dense model {store.model}" if store.has_dense else "default collection, BM25 only"
-
-
-def print_table(title: str, m: dict) -> None:
-    print(f"\n{title}")
-    for key, val in m.items():
-        print(f"  {key:<32} {val:.3f}" if isinstance(val, float) else f"  {key:<32} {val}")
-
-
-def main(argv: list[str] | None = None, retriever=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calibrate", action="store_true", help="choose the threshold and write kb/data/answer.toml")
-    ap.add_argument("--k", type=int, default=5)
-    ap.add_argument("--misses", action="store_true", help="list the questions whose first citation misses")
+    ap.add_argument("--calibrate", action="store_true", help="fit ranker and gate, write kb/data/assistant.json")
+    ap.add_argument("--set", type=Path, action="append", default=[], help="another question set to report")
+    ap.add_argument("--misses", action="store_true", help="list the report questions answered wrongly")
     args = ap.parse_args(argv)
-    calib_rows, report_rows = split(load())
-    calib, report = run(calib_rows, retriever, k=args.k), run(report_rows, retriever, k=args.k)
+    retriever = get_retriever()
     if args.calibrate:
-        threshold, f1 = calibrate(calib)
-        write_config(threshold, f1, len(calib), metrics(report, threshold))
-    else:
-        threshold = abstain_threshold()
-    print(f"abstention threshold: {threshold} (kb/data/answer.toml)")
-    print_table(f"calibration half ({len(calib)} questions)", metrics(calib, threshold))
-    print_table(f"report half ({len(report)} questions) — the figures to quote", metrics(report, threshold))
-    print_table(f"all ({len(calib) + len(report)} questions)", metrics(calib + report, threshold))
-    if args.misses:
-        for x in calib + report:
-            gold = {(g["doc_id"], g["article"]) for g in x.row.get("gold", [])}
-            if x.row["answerable"] and (not x.citations or x.citations[0] not in gold):
-                print(f"MISS {x.row['id']} {x.row['intent']} {x.confidence:.3f} {x.row['question']} gold={sorted(gold)} got={x.citations[:3]}")
-            if not x.row["answerable"] and x.confidence >= threshold:
-                print(f"ANSWERED-UNANSWERABLE {x.row['id']} {x.confidence:.3f} {x.row['question']} got={x.citations[:1]}")
+        data = calibrate(retriever)
+        print(f"fitted on {data['calibration']} → {MODEL_FILE.relative_to(ROOT)}")
+    sets = {"eval/qa.jsonl report half (even ids)": split(load(QA))[1]}
+    sets.update({f"{p.name} (folded into calibration after its first score)": load(p) for p in BLIND})
+    sets.update({f"{p.name} (all)": load(p) for p in args.set})
+    for title, rows in sets.items():
+        results = run(rows, retriever)
+        print_table(title, results)
+        if args.misses:
+            misses(results)
     return 0
 
 

@@ -1,26 +1,36 @@
 """The assistant: a question in, an answer out that only says what cited articles say.
 
 Pipeline: retrieve ~20 candidate chunks (hybrid) → one candidate per article, superseded versions replaced by
-the current one → rerank by intent evidence and sentence-level term coverage → pick the answering sentences →
+the current one → features per candidate (retrieval rank and score, e5 similarity of the question to the
+article, term coverage of article and best sentence, intent evidence) → rank them with the fitted ranker →
+the gate decides whether the corpus answers at all (kb.assistant.model) → pick the answering sentences →
 compose 结论 / 依据 / 可能相关 from those sentences (quoted) and labelled summaries of them (deadline and list
-extraction). When the best article covers too little of the question, abstain and list the nearest articles.
+extraction). When the gate says no, abstain and list the nearest articles.
 """
 from __future__ import annotations
 
 import re
 import threading
-import tomllib
 import weakref
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from kb import errors
 from kb import knowledge as kb_knowledge
-from kb.config import DATA_DIR, Settings, get_settings
+from kb.assistant.model import AssistantModel, model_for
+from kb.config import Settings, get_settings
 from kb.deadlines import article_deadlines
-from kb.intent import DEADLINE, LIST, Intent, classify, evidence
+from kb.intent import DEADLINE, LIST, Intent, asked_types, classify, evidence, states
 from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit, spoken_label
 from kb.terms import Term, TermScorer
-from kb.versions import VersionChange, changed_sentence, corresponding_article, current_of, predecessors
+from kb.versions import (
+    VersionChange,
+    changed_sentence,
+    corresponding_article,
+    current_of,
+    predecessors,
+)
 
 MAX_QUESTION_CHARS = 500
 MAX_QUOTE_CHARS = 200  # a 款 up to this long is quoted whole rather than cut at its first "；"
@@ -28,7 +38,6 @@ MAX_LIST_QUOTE_CHARS = 400  # a lead-in "包括：" and its items
 _ITEM = re.compile(r"\s*（[一二三四五六七八九十]+）")
 _LEAD_IN = re.compile(r"：\s*(?:\n|$)")
 CANDIDATES = 20
-ANSWER_CONFIG = DATA_DIR / "answer.toml"
 ABSTAIN_TEXT = "知识库中没有找到能直接回答这个问题的条款。"
 _OLD_VERSION = re.compile(r"旧版|老版|修订前|修改前|原版|原条例|(?:19|20)\d{2}年版")
 _HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")
@@ -36,13 +45,6 @@ _LIST_WORD = re.compile(r"清单|名单|目录|名录")
 # Where a list's name starts, looking back from 清单: punctuation, or a verb/conjunction before the name.
 _NAME_START = re.compile(r".*(?:[，。；、：（）()]|和|及|与|或|并|实施|编制|制定|出台|建立|明确|落实|推行|公开|全面|依法|纳入|列入|对|按照|根据|规范|完善|健全|发布|公布)")
 
-# Rerank weights: retrieval order is a prior; coverage of the question by the article and by its best
-# sentence, and the intent evidence of that sentence, decide. Chosen by a small grid search on hit@1 over the
-# calibration half (odd ids) of eval/qa.jsonl; the even half only reports.
-W_RANK, W_ARTICLE, W_SENTENCE, W_EVIDENCE = 0.3, 1.0, 0.8, 0.4
-W_OLD = 0.5  # "旧版…" questions: the superseded version's article beats the current one's
-# Chosen among 0/0.1/0.2/0.3/0.5 by AUC (answerable vs not) on the calibration half of eval/qa.jsonl.
-W_CONF_EVIDENCE = 0.1
 W_SENTENCE_EVIDENCE = 0.5  # within an article: the sentence that answers the intent beats a mere restatement
 
 
@@ -63,6 +65,7 @@ def validate_question(question: str | None) -> str:
 class Knowledge:
     docs: dict[str, Document]
     scorer: TermScorer
+    chunk_ids: dict[tuple[str, int, int], list[str]]  # (doc_id, article, suffix) → its chunks in the store
 
 
 _KNOWLEDGE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store → (generation, knowledge)
@@ -76,14 +79,9 @@ def knowledge(store) -> Knowledge:
         if cached and cached[0] == store.generation():
             return cached[1]
         docs = kb_knowledge.documents(store)
-        kn = Knowledge(docs, TermScorer(list(docs.values())))
+        kn = Knowledge(docs, TermScorer(list(docs.values())), kb_knowledge.article_chunks(store))
         _KNOWLEDGE[store] = (store.generation(), kn)
         return kn
-
-
-def abstain_threshold() -> float:
-    """Calibrated on eval/qa.jsonl by eval/eval_qa.py --calibrate (see the comment in kb/data/answer.toml)."""
-    return float(tomllib.loads(ANSWER_CONFIG.read_text(encoding="utf-8"))["abstain_threshold"])
 
 
 # --- candidates and their scores --------------------------------------------------------------------------
@@ -103,22 +101,17 @@ class Candidate:
     doc: Document
     article: Article
     rank: int  # first position among the retrieval hits
+    retrieval: float = 0.0  # its best hit's score relative to the top hit's
+    exact: bool = False  # the question names this article ("…条例第十条")
     coverage: float = 0.0  # of the question by the whole article (with its title and headings)
     sentences: list[Sentence] = field(default_factory=list)
-    score: float = 0.0
+    cosine: float = 0.0  # encoder similarity of the question to the article (its best chunk)
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0  # the ranker's logit
 
     @property
     def best(self) -> Sentence:
         return max(self.sentences, key=lambda s: s.score)
-
-    @property
-    def confidence(self) -> float:
-        """What abstention thresholds: coverage of the question by the article and by its best sentence, plus a
-        little for that sentence carrying what the intent asks for (a time limit for 多久)."""
-        if not self.sentences:
-            return 0.5 * self.coverage
-        best = self.best
-        return 0.5 * self.coverage + 0.5 * best.coverage + W_CONF_EVIDENCE * best.evidence
 
 
 def asks_for_old_version(question: str) -> bool:
@@ -129,6 +122,13 @@ def candidates(kn: Knowledge, hits: list[Hit], keep_old: bool = False) -> list[C
     """One candidate per article, in retrieval order; a superseded version's hit stands for the current one
     unless the question asks about the old version (keep_old)."""
     out: dict[tuple[str, int], Candidate] = {}
+    top = max((h.score for h in hits), default=1.0) or 1.0
+
+    def add(doc, article, rank, hit):
+        c = out.setdefault((doc.doc_id, article.number), Candidate(doc, article, rank))
+        c.retrieval = max(c.retrieval, hit.score / top)
+        c.exact = c.exact or "exact" in hit.scores
+
     for rank, hit in enumerate(hits):
         c = hit.chunk
         doc = kn.docs.get(c.doc_id)
@@ -139,39 +139,103 @@ def candidates(kn: Knowledge, hits: list[Hit], keep_old: bool = False) -> list[C
             for old_doc in predecessors(doc, kn.docs):
                 old_article = corresponding_article(article, old_doc)
                 if old_article is not None:
-                    out.setdefault((old_doc.doc_id, old_article.number), Candidate(old_doc, old_article, rank))
+                    add(old_doc, old_article, rank, hit)
         else:
             current = current_of(doc, kn.docs)
             if current is not doc:
                 article, doc = corresponding_article(article, current), current
                 if article is None:
                     continue
-        out.setdefault((doc.doc_id, article.number), Candidate(doc, article, rank))
+        add(doc, article, rank, hit)
     return list(out.values())
 
 
-def score(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: int, old: bool = False) -> list[Candidate]:
-    """Rerank; with old=True (the question asks about a superseded version) old versions get W_OLD extra."""
+def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: int, old: bool,
+            qvec: np.ndarray | None, kn: Knowledge, store, wants: list[str] = ()) -> None:
+    """Each candidate's ranking features (kb.assistant.model.RANK_FEATURES). wants: the answer types the
+    question asks for (kb.intent.asked_types: a figure, a body, a place, a date), which the sentences that
+    could answer must state."""
     for c in cands:
         context = f"{c.doc.title} {c.article.heading} {c.article.title}"
         c.coverage = TermScorer.coverage(terms, f"{context} {c.article.text}")
         c.sentences = [Sentence(s, TermScorer.coverage(terms, s), evidence(intent.name, s)) for s in c.article.sentences()]
-        prior = 1.0 - c.rank / max(n_hits, 1)
+        ids = kn.chunk_ids.get((c.doc.doc_id, c.article.number, c.article.suffix), [])
+        c.cosine = float((store.vectors(ids) @ qvec).max()) if qvec is not None and ids else 0.0
+    top_cos = max((c.cosine for c in cands), default=0.0)
+    absent = kn.scorer.absent(terms)
+    for c in cands:
         best = c.best if c.sentences else Sentence("", 0.0, 0.0)
-        c.score = W_RANK * prior + W_ARTICLE * c.coverage + W_SENTENCE * best.coverage + W_EVIDENCE * best.evidence
-        if old and c.doc.status == SUPERSEDED:
-            c.score += W_OLD
-    return sorted(cands, key=lambda c: -c.score)
+        near = [x for x in c.sentences if x.coverage >= 0.5 * best.coverage]  # the sentences that could answer
+        unmet = sum(1 for kind in wants if not any(states(kind, x.text) for x in near))
+        c.features = {"prior": 1.0 - c.rank / max(n_hits, 1), "retrieval": c.retrieval, "cosine": c.cosine,
+                      "type_met": float(len(wants) - unmet), "type_gap": float(unmet),
+                      "cosine_rel": c.cosine - top_cos, "coverage": c.coverage, "sentence_coverage": best.coverage,
+                      "evidence": best.evidence, "old": float(old and c.doc.status == SUPERSEDED),
+                      "absent": absent}
+
+
+def rank(cands: list[Candidate], model: AssistantModel) -> list[Candidate]:
+    """Best first by the ranker; an article the question names by number comes first whatever its score."""
+    for c in cands:
+        c.score = model.ranker.logit(c.features)
+    return sorted(cands, key=lambda c: (not c.exact, -c.score))
+
+
+def gate_features(ranked: list[Candidate]) -> dict[str, float]:
+    """What the gate judges: the best candidate's evidence and its lead over the rest."""
+    top, rest = ranked[0], ranked[1:]
+    return {"cosine": top.cosine, "cosine_margin": top.cosine - max((c.cosine for c in rest), default=0.0),
+            "coverage": top.coverage, "sentence_coverage": top.features["sentence_coverage"], "absent": top.features["absent"],
+            "type_gap": top.features["type_gap"],
+            "evidence": top.features["evidence"], "rank_score": top.score,
+            "rank_margin": top.score - (rest[0].score if rest else top.score - 1.0)}
+
+
+def confidence(ranked: list[Candidate], model: AssistantModel) -> float:
+    """P(the corpus answers the question) by the gate; a question naming an existing article is answerable."""
+    if not ranked:
+        return 0.0
+    if ranked[0].exact:
+        return 1.0
+    return model.gate.prob(gate_features(ranked))
 
 
 # --- the answer -------------------------------------------------------------------------------------------
 def answer_question(question: str, k: int = 5, settings: Settings | None = None, retriever=None) -> Answer:
     """Answer from the corpus with citations, or abstain (abstained=True) when the evidence is too weak."""
-    return answer_at(question, abstain_threshold(), k=k, settings=settings, retriever=retriever)
+    return answer_at(question, None, k=k, settings=settings, retriever=retriever)
 
 
-def answer_at(question: str, threshold: float, k: int = 5, settings: Settings | None = None, retriever=None) -> Answer:
-    """answer_question with an explicit abstention threshold (the evaluation sweeps it; -1 never abstains)."""
+def answer_at(question: str, threshold: float | None, k: int = 5, settings: Settings | None = None,
+              retriever=None) -> Answer:
+    """answer_question with an explicit abstention threshold on Answer.confidence (None: the fitted gate's;
+    the evaluation sweeps it; -1 never abstains)."""
+    a = analyse(question, settings, retriever)
+    if not a.ranked or a.confidence < (a.model.gate.threshold if threshold is None else threshold):
+        return _abstain(a.question, a.intent, a.ranked, k, a.confidence)
+    answer = compose(a.question, a.intent, a.ranked, k, a.kn)
+    answer.confidence = round(a.confidence, 4)
+    from kb import llm
+
+    if llm.enabled():
+        answer = llm.rewrite_with_llm(answer, a.ranked[:k])
+    return answer
+
+
+@dataclass
+class Analysis:
+    """A question's candidates, measured and ranked, and the gate's confidence — before any answer is composed
+    (eval/eval_qa.py fits the ranker and the gate on these)."""
+
+    question: str
+    intent: Intent
+    ranked: list[Candidate]
+    confidence: float
+    model: AssistantModel
+    kn: Knowledge
+
+
+def analyse(question: str, settings: Settings | None = None, retriever=None, model: AssistantModel | None = None) -> Analysis:
     q = validate_question(question)
     settings = settings or get_settings()
     intent = classify(q)
@@ -180,17 +244,17 @@ def answer_at(question: str, threshold: float, k: int = 5, settings: Settings | 
 
         retriever = get_retriever(settings)
     kn = knowledge(retriever.store)
-    hits = retriever.search(q, k=max(CANDIDATES, k))
+    hits = retriever.search(q, k=CANDIDATES)
     old = asks_for_old_version(q)
-    ranked = score(candidates(kn, hits, old), kn.scorer.terms(q, intent.triggers), intent, len(hits), old)
-    if not ranked or ranked[0].confidence < threshold:
-        return _abstain(q, intent, ranked, k)
-    answer = compose(q, intent, ranked, k, kn)
-    from kb import llm
-
-    if llm.enabled():
-        answer = llm.rewrite_with_llm(answer, ranked[:k])
-    return answer
+    encoder = retriever.store.encoder
+    model = model or model_for(encoder.name if encoder else None)
+    dense = "cosine" in model.ranker.features and retriever.dense_ready()
+    qvec = retriever.query_vector(q) if dense else None
+    cands = candidates(kn, hits, old)
+    measure(cands, kn.scorer.terms(q, intent.triggers), intent, len(hits), old, qvec, kn, retriever.store,
+            asked_types(q))
+    ranked = rank(cands, model)
+    return Analysis(q, intent, ranked, confidence(ranked, model), model, kn)
 
 
 def cite(c: Candidate, quote: str) -> Citation:
@@ -202,14 +266,14 @@ def _ref(cit: Citation) -> str:
     return f"《{cit.doc}》" + ("（旧版，已被修订）" if cit.status == SUPERSEDED else "") + spoken_label(cit.label)
 
 
-def _abstain(q: str, intent: Intent, ranked: list[Candidate], k: int) -> Answer:
+def _abstain(q: str, intent: Intent, ranked: list[Candidate], k: int, conf: float) -> Answer:
     related = [cite(c, c.best.text) for c in ranked[:k] if c.sentences]
     lines = [ABSTAIN_TEXT]
     if related:
         lines.append("可能相关：")
         lines += [f"- {_ref(r)}：“{r.quote}”" for r in related]
     return Answer(question=q, intent=intent.name, answer="\n".join(lines), abstained=True, related=related,
-                  confidence=round(ranked[0].confidence, 4) if ranked else 0.0)
+                  confidence=round(conf, 4))
 
 
 def _basis(ranked: list[Candidate]) -> list[tuple[Candidate, Sentence]]:
@@ -291,7 +355,7 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
         lines.append("可能相关：")
         lines += [f"- {_ref(r)}" for r in related]
     return Answer(question=q, intent=intent.name, answer="\n".join(lines), abstained=False, citations=citations,
-                  related=related, confidence=round(ranked[0].confidence, 4))
+                  related=related)
 
 
 def _summary(intent: Intent, basis: list[tuple[Candidate, Sentence]]) -> list[str]:

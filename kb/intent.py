@@ -68,3 +68,34 @@ def evidence(intent: str, sentence: str) -> float:
         return 0.0
     total = sum(w for pat, w in rules if pat.search(sentence))
     return min(1.0, total / max(w for _, w in rules))
+
+
+# --- answer types ---------------------------------------------------------------------------------------------
+# What a question asks for, whatever its intent: a figure (多少, 最高…), a body (哪个部门, 由谁), a place (在哪), a
+# date (哪年, 什么时候). An answer must state it: a sentence about the right subject that names no figure for
+# "补多少钱" does not answer — the commonest way a near-miss article looks like an answer (see eval/calib.jsonl).
+_BODY = re.compile(r"部门|机关|机构|人民政府|委员会|管委会|局|厅|中心|单位|法院|检察院|银行|协会|公司|企业|平台|由[^，。；]{1,20}(?:负责|承担|办理|组织)")
+_PLACE = re.compile(r"窗口|大厅|中心|平台|网站|网上|线上|现场|所在地|住所|场所|门户|专区|一体机|APP|小程序|政务服务网")
+_DATE_TEXT = re.compile(r"\d{4}\s*年|[一二三四五六七八九十\d]+月|之日|起施行|届满|以前|之前|前|内")
+ANSWER_TYPES: dict[str, tuple[re.Pattern, "object"]] = {
+    "body": (re.compile(r"哪个部门|哪些部门|哪个单位|哪家|哪个机构|哪级|由谁|谁来|谁负责|谁管|找谁|向谁|谁审批|谁批"), _BODY.search),
+    "place": (re.compile(r"在哪|去哪|哪里|什么地方|地址|哪儿|在什么平台|哪个网站"), _PLACE.search),
+    "date": (re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|截止到"), _DATE_TEXT.search),
+}
+
+
+def asked_types(question: str) -> list[str]:
+    """The answer types a question asks for; "figure" when it asks for a number."""
+    from kb.quantities import asks_quantity
+
+    types = [name for name, (pattern, _) in ANSWER_TYPES.items() if pattern.search(question)]
+    return (["figure"] if asks_quantity(question) else []) + types
+
+
+def states(kind: str, sentence: str) -> bool:
+    """Whether a sentence states what an answer type asks for."""
+    if kind == "figure":
+        from kb.quantities import has_quantity
+
+        return has_quantity(sentence)
+    return bool(ANSWER_TYPES[kind][1](sentence))

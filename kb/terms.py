@@ -53,6 +53,19 @@ class TermScorer:
         n = len(self._texts)
         return math.log((n + 1) / (self._df[term] + 0.5))
 
+    def df(self, term: str) -> int:
+        self.idf(term)
+        return self._df[term]
+
+    def absent(self, terms: list[Term]) -> float:
+        """Weighted share of the terms that no article holds, nor any of their synonyms: a question about a
+        thing the corpus never mentions (商标, 个税) is one it does not answer."""
+        total = sum(t.weight for t in terms)
+        if total <= 0:
+            return 0.0
+        gone = sum(t.weight for t in terms if not any(self.df(w) for w in (t.text, *t.alternatives)))
+        return gone / total
+
     def terms(self, question: str, triggers: tuple[str, ...] = ()) -> list[Term]:
         tokens = self.seg.tokens(question)
         lay = self.seg.lay_terms(tokens)

@@ -1,0 +1,78 @@
+"""Two small logistic models over features that generalise beyond the questions they were fitted on:
+the ranker (is this candidate article the one that answers?) and the gate (does the corpus answer at all?).
+
+Fitted by `eval/eval_qa.py --calibrate` with scikit-learn on the calibration split and stored as plain numbers
+in kb/data/assistant.json, one entry per encoder (cosine scales differ between models) plus a "lexical" entry
+without the similarity features, for an index built with an encoder nothing was fitted for. Applying them is
+a dot product: no scikit-learn at run time.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from kb.config import DATA_DIR
+
+MODEL_FILE = DATA_DIR / "assistant.json"
+LEXICAL = "lexical"  # the entry for indexes without dense vectors, or with an encoder nothing was fitted for
+
+# What a candidate article is judged by (kb.answer computes them). Similarities are e5 cosines of the question
+# to the article's own vectors; "rel" features are relative to the best candidate of the same question.
+# type_met: how many of the answer types the question asks for (a figure, a body, a place, a date) its sentences state.
+RANK_FEATURES = ("prior", "retrieval", "cosine", "cosine_rel", "coverage", "sentence_coverage", "evidence", "old",
+                 "type_met")
+LEXICAL_RANK_FEATURES = tuple(f for f in RANK_FEATURES if not f.startswith("cosine"))
+# What the gate judges a question by: how close the best article is (cosine), how much of the question its best
+# sentence covers, and how many asked-for answer types it leaves unstated. Chosen by 5-fold cross-validated AUC
+# on the calibration pool among the candidate features of kb.answer.gate_features (in-domain AUC .70 vs .67 for
+# all nine; rank scores, margins and the sentence-level e5 similarity added nothing).
+GATE_FEATURES = ("cosine", "sentence_coverage", "type_gap")
+LEXICAL_GATE_FEATURES = ("coverage", "sentence_coverage", "type_gap")
+
+
+@dataclass
+class Linear:
+    features: tuple[str, ...]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    threshold: float = 0.5  # the gate answers when P(answerable) ≥ threshold
+
+    def logit(self, x: dict[str, float]) -> float:
+        z = self.intercept
+        for name, m, s, w in zip(self.features, self.mean, self.scale, self.coef):
+            z += w * (x.get(name, 0.0) - m) / (s or 1.0)
+        return z
+
+    def prob(self, x: dict[str, float]) -> float:
+        z = self.logit(x)
+        return 1 / (1 + math.exp(-z)) if z > -60 else 0.0
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "features": list(self.features)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Linear":
+        return cls(**{**d, "features": tuple(d["features"])})
+
+
+@dataclass
+class AssistantModel:
+    ranker: Linear
+    gate: Linear
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def model_for(encoder_name: str | None, path: Path = MODEL_FILE) -> AssistantModel:
+    """The fitted models for an encoder, or the lexical ones."""
+    data = _load(str(path), path.stat().st_mtime)
+    entry = data["models"].get(encoder_name or "") or data["models"][LEXICAL]
+    return AssistantModel(Linear.from_json(entry["ranker"]), Linear.from_json(entry["gate"]))

@@ -1,0 +1,94 @@
+"""Quantities with units in Chinese text — "160千瓦", "五万元", "6万块", "0.5天", "半年", "5个工作日", "30%" —
+parsed into a value in a canonical unit, so a figure a user states can be compared with a figure a rule states
+(kW and 千瓦 alike, 元 and 万元 alike). Numerals come from kb.numerals; this module is the one place for units.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.numerals import CN_NUMERAL_CHARS, cn_to_int
+
+# unit as written → (dimension, canonical unit, factor to the canonical unit)
+UNITS: dict[str, tuple[str, str, float]] = {
+    "千瓦": ("power", "千瓦", 1), "kw": ("power", "千瓦", 1), "KW": ("power", "千瓦", 1), "kW": ("power", "千瓦", 1),
+    "Kw": ("power", "千瓦", 1), "千伏安": ("power", "千瓦", 1), "kVA": ("power", "千瓦", 1), "瓦": ("power", "千瓦", 0.001),
+    "元": ("money", "元", 1), "块钱": ("money", "元", 1), "块": ("money", "元", 1), "万元": ("money", "元", 1e4),
+    "万块": ("money", "元", 1e4), "亿元": ("money", "元", 1e8),
+    "平方米": ("area", "平方米", 1), "平米": ("area", "平方米", 1), "㎡": ("area", "平方米", 1), "亩": ("area", "平方米", 666.67),
+    "万平方米": ("area", "平方米", 1e4), "万平米": ("area", "平方米", 1e4),
+    "个工作日": ("workdays", "工作日", 1), "工作日": ("workdays", "工作日", 1),
+    "天": ("days", "日", 1), "日": ("days", "日", 1), "周": ("days", "日", 7), "星期": ("days", "日", 7),
+    "个月": ("days", "日", 30), "年": ("days", "日", 365), "小时": ("hours", "小时", 1),
+    "分钟": ("hours", "小时", 1 / 60),
+    "人": ("people", "人", 1), "名": ("people", "人", 1), "户": ("count", "户", 1), "家": ("count", "家", 1),
+    "次": ("times", "次", 1), "倍": ("ratio", "倍", 1), "%": ("percent", "%", 1), "％": ("percent", "%", 1),
+    "岁": ("age", "岁", 1), "个": ("count", "个", 1), "位": ("count", "个", 1), "项": ("count", "项", 1),
+    "件": ("count", "件", 1), "种": ("count", "种", 1), "类": ("count", "类", 1), "批": ("count", "批", 1),
+    "台": ("count", "台", 1), "辆": ("count", "辆", 1), "份": ("count", "份", 1), "张": ("count", "张", 1), "公里": ("length", "米", 1000), "米": ("length", "米", 1), "吨": ("mass", "吨", 1),
+}
+_UNIT_ALT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+_NUM = rf"\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+(?:点[{CN_NUMERAL_CHARS}]+)?|半"
+# "6万块", "五万元", "1000万元", "0.5天", "半年", "3个工作日", "百分之三十"
+QUANTITY = re.compile(rf"(?<!第)(?P<num>{_NUM})\s*(?P<unit>{_UNIT_ALT})|百分之(?P<pct>{_NUM})")
+# A question that asks for a figure: what it wants is a number the answer must state.
+ASKS_QUANTITY = re.compile(r"多少|几[天日个年月周次家项人倍位名元块万种类条级岁]|多久|多长|多大|多高|多重|多远|多快|比例|百分之几"
+                           r"|上限|下限|最高|最低|最多|最少|最长|最短|最晚|最早|标准是|额度|金额")
+# Calendar dates are not durations: "到2025年", "3月31日", "每年6月".
+_DATE = re.compile(r"(?:19|20)\d{2}\s*年|(?<!个)(?:\d{1,2}|[一二三四五六七八九十]+)\s*月(?:\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*[日号])?")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float  # in the canonical unit
+    unit: str  # canonical unit: 千瓦, 元, 平方米, 日, 工作日, 小时, 人, %…
+    dimension: str
+    text: str  # the words as written
+    start: int
+    end: int
+
+
+def _number(s: str) -> float | None:
+    s = s.strip()
+    if s == "半":
+        return 0.5
+    try:
+        if re.fullmatch(r"\d+(?:\.\d+)?", s):
+            return float(s)
+        if "点" in s:
+            whole, frac = s.split("点", 1)
+            return float(f"{cn_to_int(whole)}.{''.join(str(cn_to_int(c)) for c in frac)}")
+        return float(cn_to_int(s))
+    except ValueError:
+        return None
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every quantity with a unit in the text, left to right."""
+    out = []
+    dates = [d.span() for d in _DATE.finditer(text or "")]
+    for m in QUANTITY.finditer(text or ""):
+        if any(a < m.end() and m.start() < b for a, b in dates):
+            continue
+        if m.group("pct") is not None:
+            v = _number(m.group("pct"))
+            if v is not None:
+                out.append(Quantity(v, "%", "percent", m.group(0), m.start(), m.end()))
+            continue
+        num, unit = m.group("num"), m.group("unit")
+        if num.endswith("万") and unit in ("元", "块", "块钱"):  # "6万块" read as 6 + 万块
+            num, unit = num[:-1], "万" + ("元" if unit == "元" else "块")
+        v = _number(num)
+        if v is None or unit not in UNITS:
+            continue
+        dim, canon, factor = UNITS[unit]
+        out.append(Quantity(v * factor, canon, dim, m.group(0), m.start(), m.end()))
+    return out
+
+
+def asks_quantity(question: str) -> bool:
+    return bool(ASKS_QUANTITY.search(question or ""))
+
+
+def has_quantity(text: str) -> bool:
+    return bool(find_quantities(text))
