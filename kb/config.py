@@ -42,6 +42,11 @@ class Settings:
     def models_dir(self) -> Path:
         return self.index_dir / "models"
 
+    @property
+    def state_dir(self) -> Path:
+        """Accounts, the audit log, write locks and the web app's scratch folders (never in the package)."""
+        return self.root / "state"
+
 
 def get_settings(root: str | Path | None = None) -> Settings:
     mb = float(os.environ.get("KB_MAX_FILE_MB", DEFAULT_MAX_FILE_MB))

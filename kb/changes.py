@@ -1,0 +1,176 @@
+"""Writes to the corpus and its default index: the one code path the CLI and the web app share.
+
+Each write holds the cross-process corpus lock from the first read of the manifest to the end of the index
+update, and leaves an audit record. `check` compares manifest, corpus files and index and repairs what a
+killed writer can leave behind: a document listed but not indexed, an index entry without a document, an
+orphan file under corpus/user/, temp folders of killed builds.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb import audit, errors
+from kb.config import Settings
+from kb.corpus import Corpus, Entry
+from kb.locking import CORPUS, LIBRARY, Holder, write_lock
+
+OnWait = Callable[[Holder | None], None] | None
+
+
+@dataclass
+class Added:
+    entry: Entry
+    articles: int
+    indexed: bool
+
+
+@dataclass
+class Removed:
+    entry: Entry
+    indexed: bool
+
+
+def add_document(settings: Settings, path: str | Path, actor: audit.Actor, *, title: str = "", date: str = "",
+                 kind: str = "", issuer: str = "", supersedes: str = "", file_name: str = "",
+                 on_wait: OnWait = None) -> Added:
+    """Validate and add a file, update the index, audit. Bad input raises before anything is written."""
+    with write_lock(settings, CORPUS, f"{actor.user} 加入文件", on_wait):
+        corpus = Corpus(settings)
+        entry, doc = corpus.add(path, title=title, date=date, kind=kind, issuer=issuer, supersedes=supersedes)
+        audit.record(settings, audit.CORPUS_ADD, actor, doc_id=entry.id, title=entry.title, sha256=entry.sha256,
+                     file=file_name or Path(path).name, articles=len(doc.articles), supersedes=supersedes or None)
+        indexed = _update_index(corpus, added=[entry.id], removed=[])
+    return Added(entry, len(doc.articles), indexed)
+
+
+def remove_document(settings: Settings, doc_id: str, actor: audit.Actor, on_wait: OnWait = None) -> Removed:
+    with write_lock(settings, CORPUS, f"{actor.user} 删除文件 {doc_id}", on_wait):
+        corpus = Corpus(settings)
+        entry = corpus.remove(doc_id)
+        audit.record(settings, audit.CORPUS_REMOVE, actor, doc_id=entry.id, title=entry.title, sha256=entry.sha256)
+        indexed = _update_index(corpus, added=[], removed=[doc_id])
+    return Removed(entry, indexed)
+
+
+def rebuild_index(settings: Settings, actor: audit.Actor, collection: str = "default", progress: bool = False,
+                  on_wait: OnWait = None) -> dict:
+    """A full `build_index` under the lock, after removing temp folders that killed builds left behind."""
+    from kb.index.store import build_index
+
+    if collection == LIBRARY:  # made from the law library: build_index refuses it with the Chinese hint
+        return build_index(settings, collection=collection)
+    with write_lock(settings, CORPUS, f"{actor.user} 重建索引", on_wait):
+        removed = remove_leftovers(settings, collection)
+        summary = build_index(settings, collection=collection, progress=progress)
+        audit.record(settings, audit.INDEX_BUILD, actor, collection=collection, documents=summary["documents"],
+                     chunks=summary["chunks"], model=summary["model"])
+    return {**summary, "leftovers_removed": removed}
+
+
+def import_library(settings: Settings, path: Path, actor: audit.Actor, progress: bool = False,
+                   on_wait: OnWait = None) -> dict:
+    """`kb library import` under its own lock (it writes only indexes/library)."""
+    with write_lock(settings, LIBRARY, f"{actor.user} 导入国家法律法规库", on_wait):
+        from kb.index.library_import import import_library as _import
+
+        removed = remove_leftovers(settings, "library")
+        report = _import(path, settings, progress=progress)
+        audit.record(settings, audit.INDEX_BUILD, actor, collection="library", laws=report.get("laws"),
+                     chunks=report.get("chunks"))
+    return {**report, "leftovers_removed": removed}
+
+
+def remove_leftovers(settings: Settings, collection: str) -> list[str]:
+    """Delete indexes/.<collection>.tmp-<pid> folders. Safe only under the collection's lock: every build holds
+    it while its temp folder exists, so any folder seen here belongs to a writer that died."""
+    removed = []
+    for tmp in settings.index_dir.glob(f".{collection}.tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed.append(tmp.name)
+    return removed
+
+
+def _update_index(corpus: Corpus, added: list[str], removed: list[str]) -> bool:
+    """Incremental index update when an index exists (False when none has been built yet)."""
+    from kb.index.store import update_default_index
+
+    return bool(update_default_index(corpus, added=added, removed=removed))
+
+
+# --- consistency check ------------------------------------------------------------------------------------------
+@dataclass
+class CheckReport:
+    index_exists: bool = True
+    unindexed: list[str] = field(default_factory=list)  # listed in the manifest, not in the index
+    stale: list[str] = field(default_factory=list)  # in the index, no longer in the manifest
+    missing_files: list[str] = field(default_factory=list)  # listed, but the file is gone
+    unreadable: list[str] = field(default_factory=list)  # listed, file present, cannot be parsed
+    orphans: list[str] = field(default_factory=list)  # files under corpus/user/ the manifest does not list
+    leftovers_removed: list[str] = field(default_factory=list)
+    orphans_moved_to: str = ""
+    repaired: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.index_exists and not (self.unindexed or self.stale or self.missing_files or self.unreadable
+                                          or self.orphans)
+
+    def to_json(self) -> dict:
+        return {**self.__dict__, "ok": self.ok}
+
+
+def check(settings: Settings, actor: audit.Actor, repair: bool = True, on_wait: OnWait = None) -> CheckReport:
+    """Compare manifest, corpus files and index; with repair, fix what can be fixed without guessing."""
+    with write_lock(settings, CORPUS, f"{actor.user} 检查索引", on_wait):
+        report = _inspect(settings)
+        report.leftovers_removed = remove_leftovers(settings, "default")
+        if repair and report.orphans:
+            report.orphans_moved_to = _move_orphans(settings, report.orphans)
+        if repair and report.index_exists and (report.unindexed or report.stale) and not report.unreadable:
+            report.repaired = _update_index(Corpus(settings), added=report.unindexed, removed=report.stale)
+        if report.repaired or report.orphans_moved_to or report.leftovers_removed:
+            audit.record(settings, audit.INDEX_CHECK, actor, unindexed=report.unindexed, stale=report.stale,
+                         orphans=report.orphans, leftovers=report.leftovers_removed, repaired=report.repaired)
+    return report
+
+
+def _inspect(settings: Settings) -> CheckReport:
+    from kb.index.store import open_store
+
+    corpus, report = Corpus(settings), CheckReport()
+    entries = corpus.entries()
+    for e in entries:
+        if not (corpus.dir / e.path).is_file():
+            report.missing_files.append(e.id)
+            continue
+        try:
+            corpus.get(e.id)
+        except errors.KBError:
+            report.unreadable.append(e.id)
+    listed = {(corpus.dir / e.path).resolve() for e in entries}
+    user_dir = corpus.dir / "user"
+    if user_dir.is_dir():
+        report.orphans = sorted(str(p.relative_to(corpus.dir)) for p in user_dir.iterdir()
+                                if p.is_file() and p.resolve() not in listed)
+    try:
+        indexed = set(open_store(settings).doc_hashes)
+    except errors.IndexMissing:
+        report.index_exists = False
+        return report
+    ids = {e.id for e in entries}
+    report.unindexed = sorted(ids - indexed - set(report.missing_files))
+    report.stale = sorted(indexed - ids)
+    return report
+
+
+def _move_orphans(settings: Settings, orphans: list[str]) -> str:
+    """Orphans are copies a killed add left behind; moved aside (not deleted) in case someone wants them."""
+    dest = settings.state_dir / "orphans" / time.strftime("%Y%m%d-%H%M%S")
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel in orphans:
+        shutil.move(str(settings.corpus_dir / rel), dest / Path(rel).name)
+    return str(dest)
