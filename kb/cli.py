@@ -437,8 +437,10 @@ def review(
     from kb.review.report import write_report
     from kb.review.standards import citation
 
-    result = review_file(file, get_settings())
+    settings = get_settings()
+    result = review_file(file, settings)
     written = _write_report(write_report, result, report) if report else None
+    _audit_review(settings, file, result)
     if as_json:
         emit_json(result.to_json() | ({"report": str(written)} if written else {}))
         return
@@ -452,6 +454,15 @@ def review(
         console.print(f"  建议：{escape(f.suggestion)}")
     if written:
         console.print(f"\n审查意见已保存：{written}")
+
+
+def _audit_review(settings, file: Path, result) -> None:
+    """That a review happened, its size and outcome; never the draft's text."""
+    from kb import audit
+    from kb.corpus import file_hash
+
+    audit.record(settings, audit.REVIEW, audit.Actor.cli(), source="file", sha256=file_hash(file),
+                 bytes=file.stat().st_size, clauses=result.clauses, findings=len(result.findings))
 
 
 def _write_report(write_report, result, path: Path) -> Path:

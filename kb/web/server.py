@@ -63,7 +63,7 @@ def create_app(settings: Settings, allowed_hosts: set[str]):
     from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
     from kb.web import render
-    from kb.web.access import COOKIE, IDLE_SECONDS, Access, Gate, LoginRefused, client_address
+    from kb.web.access import COOKIE, Access, Gate, LoginRefused, client_address
     from kb.web.app import CSS, build_app
 
     access, downloads = Access(settings), uploads.Downloads()
@@ -86,7 +86,9 @@ def create_app(settings: Settings, allowed_hosts: set[str]):
         except LoginRefused as exc:
             return HTMLResponse(render.login_page(exc.message, username), status_code=exc.status)
         response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, token, max_age=IDLE_SECONDS, httponly=True, samesite="strict")
+        # a browser-session cookie; the server ends idle and old sessions itself. SameSite=Strict: another site's
+        # page cannot make the browser send it (no cross-site request forgery of the API)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response
 
     @api.get("/logout")

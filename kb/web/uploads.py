@@ -115,6 +115,7 @@ def stage_upload(src: str | Path, settings: Settings) -> Staged:
     folder = work_dir(settings) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     prune(folder)  # previews that were never confirmed
+    prune(work_dir(settings) / "gradio")  # files uploaded to gradio but never reviewed or previewed
     dest = folder / f"{uuid.uuid4().hex}{src.suffix.lower()}"
     shutil.copyfile(src, dest)
     return Staged(dest, src.name)
