@@ -132,6 +132,12 @@ def user(url: str, n: int, endpoint: str, stop_at: float, latencies: list, error
                 errors.append(f"{question}: {html[:200]}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (to tell the server's share of the machine from the clients')."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
@@ -155,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     errors: list[str] = []
     loads: list[float] = []
     lock = threading.Lock()
+    cpu_start = cpu_seconds(proc.pid)
     try:
         stop_at = time.monotonic() + args.seconds
         threads = [threading.Thread(target=user, args=(f"http://127.0.0.1:{port}", n, args.endpoint, stop_at,
@@ -166,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(1)
         for t in threads:
             t.join()
+        server_cpu = cpu_seconds(proc.pid) - cpu_start
     finally:
         proc.terminate()
         try:
@@ -178,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         "p50_s": round(percentile(latencies, 50), 3), "p95_s": round(percentile(latencies, 95), 3),
         "max_s": round(max(latencies), 3) if latencies else None,
         "load_average_1min_end": round(os.getloadavg()[0], 2), "load_average_1min_max": round(max(loads, default=0), 2),
-        "cpus": os.cpu_count(), "error_samples": errors[:5],
+        "cpus": os.cpu_count(), "server_cpu_ms_per_request": round(1000 * server_cpu / max(len(latencies), 1), 1),
+        "error_samples": errors[:5],
     }
     shutil.rmtree(root, ignore_errors=True)
     out = ROOT / "eval" / "out"

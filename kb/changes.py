@@ -122,6 +122,26 @@ class CheckReport:
     def to_json(self) -> dict:
         return {**self.__dict__, "ok": self.ok}
 
+    def lines(self) -> list[str]:
+        """The report in words (printed by `kb index check` and at `kb serve` start)."""
+        lines = []
+        if not self.index_exists:
+            lines.append("还没有建立检索索引：请运行 kb index build")
+        for label, ids in (("未进入检索索引", self.unindexed), ("索引中有但清单中已没有", self.stale),
+                           ("清单中登记但文件不存在", self.missing_files), ("文件无法解析", self.unreadable),
+                           ("孤立文件（清单未登记）", self.orphans)):
+            if ids:
+                lines.append(f"{label}：{'、'.join(ids)}")
+        if self.repaired:
+            lines.append("已修复：检索索引已与知识库清单一致")
+        if self.orphans_moved_to:
+            lines.append(f"孤立文件已移到：{self.orphans_moved_to}")
+        if self.leftovers_removed:
+            lines.append(f"已删除中断的建索引留下的临时目录：{'、'.join(self.leftovers_removed)}")
+        if self.missing_files or self.unreadable:
+            lines.append("请恢复缺失或损坏的文件，或用 kb corpus remove 删除其登记")
+        return lines or ["知识库清单、文件和检索索引一致"]
+
 
 def check(settings: Settings, actor: audit.Actor, repair: bool = True, on_wait: OnWait = None) -> CheckReport:
     """Compare manifest, corpus files and index; with repair, fix what can be fixed without guessing."""

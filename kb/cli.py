@@ -196,29 +196,8 @@ def index_check(
     if as_json:
         emit_json(report.to_json())
         return
-    for line in check_lines(report):
+    for line in report.lines():
         console.print(line)
-
-
-def check_lines(report) -> list[str]:
-    """The check report in words (also printed by kb serve at start)."""
-    lines = []
-    if not report.index_exists:
-        lines.append("还没有建立检索索引：请运行 kb index build")
-    for label, ids in (("未进入检索索引", report.unindexed), ("索引中有但清单中已没有", report.stale),
-                       ("清单中登记但文件不存在", report.missing_files), ("文件无法解析", report.unreadable),
-                       ("孤立文件（清单未登记）", report.orphans)):
-        if ids:
-            lines.append(f"{label}：{'、'.join(ids)}")
-    if report.repaired:
-        lines.append("已修复：检索索引已与知识库清单一致")
-    if report.orphans_moved_to:
-        lines.append(f"孤立文件已移到：{report.orphans_moved_to}")
-    if report.leftovers_removed:
-        lines.append(f"已删除中断的建索引留下的临时目录：{'、'.join(report.leftovers_removed)}")
-    if report.missing_files or report.unreadable:
-        lines.append("请恢复缺失或损坏的文件，或用 kb corpus remove 删除其登记")
-    return lines or ["知识库清单、文件和检索索引一致"]
 
 
 @app.command()

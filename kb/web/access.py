@@ -53,7 +53,7 @@ class Access:
     # --- login ---------------------------------------------------------------------------------------------------
     def login(self, name: str, password: str, address: str) -> str:
         """A new session token; LoginRefused (with the audit record written) otherwise."""
-        name = (name or "").strip()
+        name = (name or "").strip()[:64]  # whatever an attacker types ends up in the audit log: bounded
         actor = audit.Actor(name or "（空）", "web", address)
         wait = self._blocked_for(address, name)
         if wait:
@@ -66,6 +66,7 @@ class Access:
             raise LoginRefused("用户名或密码错误", status=401)
         token, now = secrets.token_urlsafe(32), time.time()
         with self._lock:
+            self._sessions = {t: s for t, s in self._sessions.items() if now - s.seen < IDLE_SECONDS}
             self._sessions[token] = Session(account.name, address, now, now)
         audit.record(self.settings, audit.LOGIN, actor, role=account.role)
         return token
@@ -90,9 +91,12 @@ class Access:
             return max(waits, default=0)
 
     def _fail(self, address: str, name: str) -> None:
+        now = time.time()
         with self._lock:
+            if len(self._failures) > 10_000:  # guessing many names must not grow this without bound
+                self._failures = {k: q for k, q in self._failures.items() if q and q[-1] > now - FAILURE_WINDOW}
             for key in (f"ip:{address}", f"user:{name}"):
-                self._failures.setdefault(key, deque()).append(time.time())
+                self._failures.setdefault(key, deque()).append(now)
 
     # --- who is calling ------------------------------------------------------------------------------------------
     def local_mode(self) -> bool:

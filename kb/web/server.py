@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import socket
+import sys
 from collections.abc import Callable
 
 from kb import audit, errors
@@ -121,14 +122,13 @@ def prepare(settings: Settings, report: Callable[[str], None]) -> None:
     """Before gradio is imported: clean up after dead servers, keep gradio's cache in our scratch folder,
     check (and repair) corpus and index, load the index."""
     from kb.changes import check
-    from kb.cli import check_lines
 
     stale = uploads.remove_stale(settings)
     if stale:
         report(f"已删除之前未正常退出的网页进程留下的临时文件：{len(stale)} 个目录")
     os.environ["GRADIO_TEMP_DIR"] = str(uploads.work_dir(settings) / "gradio")
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # no telemetry calls from an offline office network
-    for line in check_lines(check(settings, audit.Actor("kb serve", "cli"), repair=True)):
+    for line in check(settings, audit.Actor("kb serve", "cli"), repair=True).lines():
         report(f"启动检查：{line}")
     from kb.web.views import warm_up
 
@@ -159,4 +159,4 @@ def main(argv: list[str] | None = None) -> None:
     """`python app.py [--host --port]`: the same as `kb serve`."""
     from kb.cli import main as cli_main
 
-    raise SystemExit(cli_main(["serve", *(argv if argv is not None else __import__("sys").argv[1:])]))
+    raise SystemExit(cli_main(["serve", *(argv if argv is not None else sys.argv[1:])]))

@@ -10,6 +10,7 @@ hostile file can at worst kill that child, never the server.
 """
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import shutil
@@ -25,6 +26,7 @@ from kb import errors
 from kb.config import Settings
 from kb.ingest import check_file
 
+log = logging.getLogger(__name__)
 PARSE_SECONDS = 60  # wall-clock limit of one parse
 PARSE_MEMORY_MB = 1536  # address-space limit of the parse process (python + lxml + pypdf need ~400 MB of it)
 KEEP_SECONDS = 3600  # exports and abandoned previews older than this are deleted
@@ -155,6 +157,8 @@ def parse_bounded(staged: Staged, settings: Settings, task: str, title: str = ""
     except subprocess.TimeoutExpired:
         raise errors.ContentTooLarge(staged.original_name, f"解析超过 {PARSE_SECONDS} 秒") from None
     if proc.returncode != 0 or not proc.stdout:
+        log.warning("parse of %s ended with status %s: %s", staged.original_name, proc.returncode,
+                    proc.stderr.decode(errors="replace")[-500:])
         raise errors.ContentTooLarge(staged.original_name, f"解析所需内存超过 {PARSE_MEMORY_MB} MB 或解析进程异常退出")
     status, payload = pickle.loads(proc.stdout)
     if status == "error":
