@@ -116,8 +116,10 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return self.index_exists and not (self.unindexed or self.stale or self.missing_files or self.unreadable
-                                          or self.orphans)
+        """Consistent after this run: nothing found, or everything found was repaired."""
+        index_ok = not (self.unindexed or self.stale) or self.repaired
+        orphans_ok = not self.orphans or bool(self.orphans_moved_to)
+        return self.index_exists and index_ok and orphans_ok and not (self.missing_files or self.unreadable)
 
     def to_json(self) -> dict:
         return {**self.__dict__, "ok": self.ok}

@@ -195,9 +195,11 @@ def index_check(
     report = check(get_settings(), Actor.cli(), repair=repair, on_wait=_on_wait)
     if as_json:
         emit_json(report.to_json())
-        return
-    for line in report.lines():
-        console.print(line)
+    else:
+        for line in report.lines():
+            console.print(line)
+    if not report.ok:  # scripts can tell "still inconsistent" from the exit code
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -572,7 +574,9 @@ def serve(
 # --- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)  # a typer.Exit(n) comes back as n in this mode
+        if isinstance(code, int) and code:
+            return code
     except errors.KBError as exc:
         err_console.print(f"[bold red]错误：[/bold red]{exc.message}")
         if exc.hint:

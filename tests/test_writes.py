@@ -130,6 +130,9 @@ def test_index_check_repairs_a_document_listed_but_not_indexed(root, tiny_model,
     assert {r["id"]: r["indexed"] for r in json.loads(listing.stdout)}[entry.id] is False
     assert not found(root, tiny_model, "刺绣企业补贴", "丁市刺绣办法")
 
+    dry = run(root, tiny_model, "index", "check", "--no-repair", "--json")
+    assert dry.returncode == 1 and json.loads(dry.stdout)["unindexed"] == [entry.id]  # reported, left alone
+    assert (root / "corpus/user/doc-orphan.md").exists() and entry.id not in indexed_ids(root)
     res = run(root, tiny_model, "index", "check", "--json")
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)

@@ -128,7 +128,10 @@ def prepare(settings: Settings, report: Callable[[str], None]) -> None:
         report(f"已删除之前未正常退出的网页进程留下的临时文件：{len(stale)} 个目录")
     os.environ["GRADIO_TEMP_DIR"] = str(uploads.work_dir(settings) / "gradio")
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # no telemetry calls from an offline office network
-    for line in check(settings, audit.Actor("kb serve", "cli"), repair=True).lines():
+    def waiting(holder) -> None:
+        report(f"等待中：{holder.describe() if holder else '另一个写入操作'}正在写入知识库，完成后继续启动…")
+
+    for line in check(settings, audit.Actor("kb serve", "cli"), repair=True, on_wait=waiting).lines():
         report(f"启动检查：{line}")
     from kb.web.views import warm_up
 
