@@ -267,7 +267,7 @@ def _batch_row(line: str, n: int, out: dict) -> None:
     except ValueError as exc:
         raise errors.BadQuery(f"第 {n} 行不是有效的 JSON：{exc.msg}") from None
     if isinstance(row, dict) and "id" in row:
-        out["id"] = str(row["id"])
+        out["id"] = row["id"]  # as given (a number stays a number: the JSON output is a public interface)
     if not isinstance(row, dict) or not isinstance(row.get("query"), str):
         raise errors.BadQuery(f"第 {n} 行的 query 必须是字符串")
     out["query"] = row["query"]
