@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,14 +11,12 @@ import time
 import zipfile
 from pathlib import Path
 
-import httpx
 import pytest
 
 from kb import audit, locking
 from kb.accounts import Accounts
-from kb.config import get_settings
 from kb.corpus import Corpus
-from conftest import CORPUS, PASSWORDS
+from conftest import PASSWORDS
 from webclient import ROOT, Server, Session, output, refusal
 
 pytestmark = pytest.mark.slow
@@ -39,7 +35,7 @@ def state_of(server) -> tuple[bytes, bool, list]:
     from kb.index.store import open_store
 
     settings = server.settings
-    target = CORPUS.name and (settings.corpus_dir / "regulations" / "公平竞争审查条例(2024-06-06).md")
+    target = settings.corpus_dir / "regulations" / "公平竞争审查条例(2024-06-06).md"
     return settings.manifest_path.read_bytes(), target.exists(), sorted(open_store(settings).doc_hashes)
 
 
