@@ -183,8 +183,6 @@ class Gate:
     def _signed_in(self, headers: Headers) -> bool:
         if self.access.local_mode():
             return True
-        from http.cookies import SimpleCookie
+        from starlette.requests import cookie_parser  # the parser Request.cookies uses: lenient with junk
 
-        cookie = SimpleCookie(headers.get("cookie", ""))
-        token = cookie[COOKIE].value if COOKIE in cookie else None
-        return self.access.session_user(token) is not None
+        return self.access.session_user(cookie_parser(headers.get("cookie", "")).get(COOKIE)) is not None
