@@ -40,7 +40,7 @@ bench:
 	$(PY) eval/bench_app.py
 
 serve:
-	$(PY) app.py
+	$(KB) serve
 
 clean:
 	rm -rf indexes/default indexes/library

@@ -73,12 +73,18 @@ def corpus_list(as_json: bool = JsonOpt):
     from kb.corpus import Corpus
 
     c = Corpus()
+    indexed = _indexed_ids(c.settings)
     rows = []
     for e in c.entries():
         doc = c.get(e.id)
         rows.append({"id": e.id, "title": e.title, "kind": e.kind, "issuer": e.issuer, "date": e.date,
                      "effective": e.effective, "status": e.status, "superseded_by": e.superseded_by or None,
-                     "articles": len(doc.articles), "path": e.path})
+                     "articles": len(doc.articles), "path": e.path,
+                     "indexed": None if indexed is None else e.id in indexed})
+    missing = [r["id"] for r in rows if r["indexed"] is False]
+    if missing:  # e.g. an add killed between the manifest write and the index update
+        err_console.print(f"[yellow]提示：[/yellow]{len(missing)} 个文件尚未进入检索索引（{'、'.join(missing)}），"
+                          "请运行 kb index check 修复")
     if as_json:
         emit_json(rows)
         return
@@ -87,6 +93,22 @@ def corpus_list(as_json: bool = JsonOpt):
         status = r["status"] + (f"（→{r['superseded_by']}）" if r["superseded_by"] else "")
         table.add_row(r["id"], r["title"], r["kind"], r["date"], status, str(r["articles"]))
     console.print(table)
+
+
+def _indexed_ids(settings) -> set[str] | None:
+    """Documents the default index holds; None when there is no index yet."""
+    from kb.index.store import open_store
+
+    try:
+        return set(open_store(settings).documents())
+    except errors.IndexMissing:
+        return None
+
+
+def _on_wait(holder) -> None:
+    """A second writer waits for the first instead of failing; say so, so nobody thinks it hangs."""
+    who = holder.describe() if holder else "另一个写入操作"
+    err_console.print(f"[yellow]等待中：[/yellow]{who}正在写入知识库，完成后继续…")
 
 
 @corpus_app.command("add")
@@ -100,38 +122,31 @@ def corpus_add(
     as_json: bool = JsonOpt,
 ):
     """把文件复制进知识库并登记；若已建索引，增量更新索引。"""
-    from kb.corpus import Corpus
+    from kb.audit import Actor
+    from kb.changes import add_document
 
-    c = Corpus()
-    entry, doc = c.add(file, title=title or "", date=date or "", kind=kind or "", issuer=issuer or "",
-                       supersedes=supersedes or "")
-    indexed = _update_index_if_present(c, added=[entry.id], removed=[])
+    done = add_document(get_settings(), file, Actor.cli(), title=title or "", date=date or "", kind=kind or "",
+                        issuer=issuer or "", supersedes=supersedes or "", on_wait=_on_wait)
+    entry = done.entry
     if as_json:
-        emit_json({"id": entry.id, "title": entry.title, "kind": entry.kind, "articles": len(doc.articles),
-                   "path": entry.path, "indexed": indexed})
+        emit_json({"id": entry.id, "title": entry.title, "kind": entry.kind, "articles": done.articles,
+                   "path": entry.path, "indexed": done.indexed})
         return
-    console.print(f"已加入：《{entry.title}》，编号 {entry.id}，共 {len(doc.articles)} 条" + ("，索引已更新" if indexed else ""))
+    console.print(f"已加入：《{entry.title}》，编号 {entry.id}，共 {done.articles} 条" + ("，索引已更新" if done.indexed else ""))
 
 
 @corpus_app.command("remove")
 def corpus_remove(doc_id: str = typer.Argument(..., help="文件编号（见 kb corpus list）"), as_json: bool = JsonOpt):
     """从知识库中删除一个文件（并从索引中移除）。"""
-    from kb.corpus import Corpus
+    from kb.audit import Actor
+    from kb.changes import remove_document
 
-    c = Corpus()
-    entry = c.remove(doc_id)
-    indexed = _update_index_if_present(c, added=[], removed=[doc_id])
+    done = remove_document(get_settings(), doc_id, Actor.cli(), on_wait=_on_wait)
+    entry = done.entry
     if as_json:
-        emit_json({"id": entry.id, "title": entry.title, "removed": True, "indexed": indexed})
+        emit_json({"id": entry.id, "title": entry.title, "removed": True, "indexed": done.indexed})
         return
     console.print(f"已删除：《{entry.title}》（{entry.id}）")
-
-
-def _update_index_if_present(corpus, added: list[str], removed: list[str]) -> bool:
-    """Incremental index update when an index exists; False when there is none yet."""
-    from kb.index.build import update_index
-
-    return update_index(corpus.settings) is not None
 
 
 # --- index / search / library (retrieval) ----------------------------------------------------------
@@ -156,14 +171,35 @@ def index_build(
     as_json: bool = JsonOpt,
 ):
     """为知识库建立（或重建）检索索引：关键词（BM25）+ 语义向量。"""
-    from kb.index.build import build_index
+    from kb.audit import Actor
+    from kb.changes import rebuild_index
 
-    summary = build_index(_settings_with_model(embed_model), collection=collection, progress=not as_json)
+    settings = _settings_with_model(embed_model)
+    summary = rebuild_index(settings, Actor.cli(), collection=collection, progress=not as_json, on_wait=_on_wait)
     if as_json:
         emit_json(summary)
         return
     console.print(f"索引已建立：{summary['documents']} 个文件，{summary['chunks']} 个条文片段，"
                   f"向量模型 {summary['model'] or '无（仅关键词）'}，用时 {summary['seconds']} 秒")
+
+
+@index_app.command("check")
+def index_check(
+    repair: bool = typer.Option(True, "--repair/--no-repair", help="发现问题时自动修复（默认修复）"),
+    as_json: bool = JsonOpt,
+):
+    """核对知识库清单、文件和检索索引：找出未进索引的文件、孤立文件和残留的临时目录，并修复。"""
+    from kb.audit import Actor
+    from kb.changes import check
+
+    report = check(get_settings(), Actor.cli(), repair=repair, on_wait=_on_wait)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for line in report.lines():
+            console.print(line)
+    if not report.ok:  # scripts can tell "still inconsistent" from the exit code
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -208,16 +244,33 @@ def _search_batch(retriever, path: Path, k: int, mode: str, doc: Optional[str]) 
     """One JSON line per query; a bad query yields an "error" field instead of stopping the batch."""
     if not path.exists():
         raise errors.FileNotFound(path)
-    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+    from kb.ingest.text import read_plain
+
+    for n, line in enumerate(read_plain(path).lstrip("\ufeff").splitlines(), 1):
         if not line.strip():
             continue
-        row = json.loads(line) if line.lstrip().startswith("{") else {"id": str(n), "query": line.strip()}
-        out = {"id": row.get("id", str(n)), "query": row.get("query", "")}
+        out = {"id": str(n), "query": line.strip()[:200]}
         try:
+            _batch_row(line, n, out)
             out["hits"] = [h.to_json() for h in retriever.search(out["query"], k=k, mode=mode, doc=doc)]
-        except errors.BadQuery as exc:
-            out["hits"], out["error"] = [], exc.message
+        except errors.InputError as exc:  # this line is bad: an error record for it, then the next line
+            out.update(hits=[], error=exc.message, line=n)
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+
+
+def _batch_row(line: str, n: int, out: dict) -> None:
+    """Fill out's id and query from one batch line: plain text, or a JSON object whose query is a string."""
+    if not line.lstrip().startswith("{"):
+        return
+    try:
+        row = json.loads(line)
+    except ValueError as exc:
+        raise errors.BadQuery(f"第 {n} 行不是有效的 JSON：{exc.msg}") from None
+    if isinstance(row, dict) and "id" in row:
+        out["id"] = row["id"]  # as given (a number stays a number: the JSON output is a public interface)
+    if not isinstance(row, dict) or not isinstance(row.get("query"), str):
+        raise errors.BadQuery(f"第 {n} 行的 query 必须是字符串")
+    out["query"] = row["query"]
 
 
 @library_app.command("import")
@@ -227,9 +280,11 @@ def library_import(
     as_json: bool = JsonOpt,
 ):
     """导入国家法律法规库，建立检索库 library（kb search --collection library）。"""
-    from kb.index.build import import_library
+    from kb.audit import Actor
+    from kb.changes import import_library
 
-    report = import_library(path, _settings_with_model(embed_model), progress=not as_json)
+    report = import_library(_settings_with_model(embed_model), path, Actor.cli(), progress=not as_json,
+                            on_wait=_on_wait)
     if as_json:
         emit_json(report)
         return
@@ -363,8 +418,10 @@ def review(
     from kb.review.report import write_report
     from kb.review.standards import citation
 
-    result = review_file(file, get_settings())
-    written = write_report(result, report) if report else None
+    settings = get_settings()
+    result = review_file(file, settings)
+    written = _write_report(write_report, result, report) if report else None
+    _audit_review(settings, file, result)
     if as_json:
         emit_json(result.to_json() | ({"report": str(written)} if written else {}))
         return
@@ -380,30 +437,146 @@ def review(
         console.print(f"\n审查意见已保存：{written}")
 
 
-# --- serve (web app) -------------------------------------------------------------------------------
+def _audit_review(settings, file: Path, result) -> None:
+    """That a review happened, its size and outcome; never the draft's text."""
+    from kb import audit
+    from kb.corpus import file_hash
+
+    audit.record(settings, audit.REVIEW, audit.Actor.cli(), source="file", sha256=file_hash(file),
+                 bytes=file.stat().st_size, clauses=result.clauses, findings=len(result.findings))
+
+
+def _write_report(write_report, result, path: Path) -> Path:
+    """The report file; an unwritable path is a Chinese error, and a half-written file is removed."""
+    existed = path.exists()
+    try:
+        return write_report(result, path)
+    except OSError as exc:
+        if not existed and path.is_file():
+            path.unlink(missing_ok=True)
+        raise errors.OutputNotWritable(path, exc.strerror or type(exc).__name__) from None
+
+
+# --- users / audit ----------------------------------------------------------------------------------
+users_app = typer.Typer(help="网页版的账户和角色（viewer 查看者 / editor 编辑 / admin 管理员）", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+PasswordStdin = typer.Option(False, "--password-stdin", help="从标准输入读取密码（供脚本使用；默认交互输入两次）")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="用户名"),
+    role: str = typer.Option(..., "--role", help="角色：viewer（提问、检索、审查、时限）、editor（另可加入文件）、admin（另可删除文件、重建索引、管理账户）"),
+    password_stdin: bool = PasswordStdin,
+    as_json: bool = JsonOpt,
+):
+    """添加账户。有了任何账户后，网页版必须登录才能使用。"""
+    from kb.accounts import ROLE_NAMES, Accounts, check_role
+    from kb.audit import Actor
+
+    check_role(role)  # before asking for a password
+    account = Accounts(get_settings()).add(name, role, _password(password_stdin), Actor.cli())
+    if as_json:
+        emit_json(account.to_json())
+        return
+    console.print(f"已添加账户：{account.name}（{ROLE_NAMES[account.role]}）")
+
+
+@users_app.command("list")
+def users_list(as_json: bool = JsonOpt):
+    """列出账户和角色（不显示密码）。"""
+    from kb.accounts import ROLE_NAMES, Accounts
+
+    accounts = Accounts(get_settings()).all()
+    if as_json:
+        emit_json([a.to_json() for a in accounts])
+        return
+    if not accounts:
+        console.print("还没有账户：网页版只允许本机访问且不需要登录。添加：kb users add 姓名 --role admin")
+        return
+    table = Table("用户名", "角色", "创建时间")
+    for a in accounts:
+        table.add_row(a.name, f"{ROLE_NAMES[a.role]}（{a.role}）", a.created)
+    console.print(table)
+
+
+@users_app.command("passwd")
+def users_passwd(name: str = typer.Argument(..., help="用户名"), password_stdin: bool = PasswordStdin,
+                 as_json: bool = JsonOpt):
+    """修改账户密码（该账户已登录的网页会话随即失效）。"""
+    from kb.accounts import Accounts
+    from kb.audit import Actor
+
+    accounts = Accounts(get_settings())
+    accounts.require(name)  # before asking for a password
+    account = accounts.set_password(name, _password(password_stdin), Actor.cli())
+    if as_json:
+        emit_json(account.to_json() | {"password_changed": True})
+        return
+    console.print(f"已修改密码：{account.name}")
+
+
+@users_app.command("remove")
+def users_remove(name: str = typer.Argument(..., help="用户名"), as_json: bool = JsonOpt):
+    """删除账户（其网页会话随即失效）。"""
+    from kb.accounts import Accounts
+    from kb.audit import Actor
+
+    account = Accounts(get_settings()).remove(name, Actor.cli())
+    if as_json:
+        emit_json(account.to_json() | {"removed": True})
+        return
+    console.print(f"已删除账户：{account.name}")
+
+
+@app.command("audit")
+def audit_log(
+    since: Optional[str] = typer.Option(None, "--since", help="只看此后的记录：2024-06-01、2024-06-01T09:00、7d、12h"),
+    as_json: bool = JsonOpt,
+):
+    """审计日志：登录、登录失败、加入/删除文件、重建索引、账户变更、审查（谁、何时、从哪里、做了什么）。"""
+    from kb import audit
+
+    settings = get_settings()
+    records = audit.read(settings, audit.parse_since(since) if since else None)
+    if as_json:
+        emit_json([r.to_json() for r in records])
+        return
+    if not records:
+        console.print(f"没有审计记录（日志文件：{audit.log_path(settings)}）")
+        return
+    table = Table("时间", "事件", "用户", "来源", "地址", "内容")
+    for r in records:
+        detail = "，".join(f"{k}={v}" for k, v in r.details.items() if v not in (None, "", []))
+        table.add_row(r.time, r.event, r.user, r.via, r.address, detail)
+    console.print(table)
+
+
+# --- serve (web app) ----------------------------------------------------------------------------------
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只允许本机访问）"),
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只允许本机访问；局域网共享用 0.0.0.0，需先创建账户）"),
     port: int = typer.Option(7860, "--port", help="端口"),
+    allowed_host: list[str] = typer.Option([], "--allowed-host", help="同事访问时浏览器地址栏中的主机名或 IP（可重复；也可设 KB_ALLOWED_HOSTS，逗号分隔）"),
 ):
     """启动网页版（政策问答、条文检索、公平竞争审查、时限清单、知识库管理）。"""
-    import importlib.util
+    from kb.web.server import serve as _serve
 
-    from kb.config import PACKAGE_DIR
-
-    path = PACKAGE_DIR.parent / "app.py"  # the web app sits next to the package in the source checkout
-    spec = importlib.util.spec_from_file_location("kb_web_app", path) if path.exists() else None
-    if spec is None:
-        raise errors.KBError(f"找不到网页程序：{path}", hint="请在项目源码目录中安装（pip install -e .）后再运行 kb serve")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.launch(host=host, port=port)
+    _serve(get_settings(), host=host, port=port, allowed_hosts=allowed_host, report=console.print)
 
 
 # --- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)  # a typer.Exit(n) comes back as n in this mode
+        if isinstance(code, int) and code:
+            return code
     except errors.KBError as exc:
         err_console.print(f"[bold red]错误：[/bold red]{exc.message}")
         if exc.hint:

@@ -50,6 +50,11 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.cache_root or self.index_dir / "cache"
 
+    @property
+    def state_dir(self) -> Path:
+        """Accounts, the audit log, write locks and the web app's scratch folders (never in the package)."""
+        return self.root / "state"
+
 
 def get_settings(root: str | Path | None = None) -> Settings:
     mb = float(os.environ.get("KB_MAX_FILE_MB", DEFAULT_MAX_FILE_MB))

@@ -115,3 +115,40 @@ class ModelError(KBError):
 class CollectionMissing(KBError):
     def __init__(self, name: str):
         super().__init__(f"没有名为 {name} 的检索库", hint="国家法律法规库请先运行 kb library import")
+
+
+class ContentTooLarge(InputError):
+    """A file small on disk that expands past a limit: zip bombs, huge PDFs, too much extracted text."""
+
+    def __init__(self, path, detail: str):
+        super().__init__(f"文件内容超出处理上限：{path}（{detail}）",
+                         hint="可能是异常或被构造的文件（如压缩炸弹）；正常文件请拆分后再导入，或用 Word/WPS 另存为新的 .docx")
+
+
+class OutputNotWritable(InputError):
+    def __init__(self, path, reason: str = ""):
+        super().__init__(f"无法写入输出文件：{path}{('（' + reason + '）') if reason else ''}",
+                         hint="请确认目录存在且有写入权限，或换一个保存位置")
+
+
+class AccountError(InputError):
+    """A bad user name, role or password, or an account that does not exist."""
+
+
+class PermissionDenied(KBError):
+    exit_code = 3
+
+    def __init__(self, action: str, role: str | None):
+        who = f"当前角色“{role}”" if role else "未登录的访问"
+        super().__init__(f"没有权限：{who}不能{action}", hint="请用有相应权限的账户登录，或联系管理员")
+
+
+class NotLoggedIn(KBError):
+    exit_code = 3
+
+    def __init__(self):
+        super().__init__("请先登录", hint="会话已过期或尚未登录，请刷新页面重新登录")
+
+
+class ServeRefused(InputError):
+    """`kb serve` on a network address without any account, or with an unusable host option."""

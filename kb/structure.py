@@ -205,9 +205,9 @@ def parse_file(path: str | Path, title: str = "", doc_id: str = "", kind: str = 
     from kb.ingest import read_text
 
     text = read_text(path, max_bytes=max_bytes)
-    return parse_text(text, title=title or _title_from_filename(Path(path)), doc_id=doc_id, kind=kind, source=str(path))
+    return parse_text(text, title=title or title_from_filename(Path(path)), doc_id=doc_id, kind=kind, source=str(path))
 
 
-def _title_from_filename(path: Path) -> str:
+def title_from_filename(path: Path) -> str:
     """"优化营商环境条例(2019-10-22).md" → "优化营商环境条例"."""
     return re.sub(r"[（(]\d{4}-\d{2}-\d{2}[)）]$", "", path.stem).strip()

@@ -70,3 +70,31 @@ def static_settings(tmp_path_factory, tiny_model):
     settings = dataclasses.replace(get_settings(root), embed_model=tiny_model)
     build_index(settings, progress=False)
     return settings
+
+
+# --- the web server (tests/test_web_access.py, test_app_browser.py) --------------------------------------------
+PASSWORDS = {"admin": "admin-pass-123", "editor": "editor-pass-123", "viewer": "viewer-pass-123",
+             "locked": "locked-pass-123"}
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory, tiny_model):
+    """`kb serve` on a private, indexed, writable corpus copy with one account per role (and one to lock out)."""
+    import dataclasses
+
+    from kb.accounts import Accounts
+    from kb.audit import Actor
+    from kb.index.build import build_index
+    from webclient import Server
+
+    root = tmp_path_factory.mktemp("webroot")
+    shutil.copytree(CORPUS, root / "corpus")
+    settings = dataclasses.replace(get_settings(root), embed_model=tiny_model)
+    build_index(settings, progress=False)
+    accounts = Accounts(settings)
+    for name, password in PASSWORDS.items():
+        accounts.add(name, "viewer" if name == "locked" else name, password, Actor("fixture", "cli"))
+    server = Server(root, env={"KB_EMBED_MODEL": tiny_model}).wait_ready()
+    server.settings = settings
+    yield server
+    server.stop()

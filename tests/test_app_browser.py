@@ -1,20 +1,15 @@
 """End to end in a real headless Chromium: the web app as a civil servant uses it.
 
-The app runs in a subprocess on a free loopback port against a private copy of the corpus whose index is
-built once per session. Screenshots go to tests/artifacts/ (gitignored); one per tab is copied to
-docs/screenshots/ for the README.
+The app is the session's `kb serve` subprocess (conftest.web_server): a free loopback port, a private copy of
+the corpus indexed once, one account per role; every tab logs in through the login form first. Screenshots go
+to tests/artifacts/ (gitignored); one per tab is copied to docs/screenshots/ for the README.
 """
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -36,62 +31,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http_200(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"app did not answer within {timeout}s:\n{log.read_text(errors='replace')[-3000:]}")
-
-
 @pytest.fixture(scope="session")
-def web_settings(tmp_path_factory, tiny_model):
-    """A private, writable corpus copy indexed once (hybrid: BM25 + the session's tiny model, see conftest)."""
-    import dataclasses
-
-    from kb.config import get_settings
-    from kb.index.build import build_index
-
-    root = tmp_path_factory.mktemp("webroot")
-    shutil.copytree(ROOT / "corpus", root / "corpus")
-    (root / "indexes").mkdir()
-    settings = dataclasses.replace(get_settings(root), embed_model=tiny_model)
-    build_index(settings, progress=False)
-    return settings
-
-
-@pytest.fixture(scope="session")
-def app_url(web_settings, tmp_path_factory):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("applog") / "app.log"
-    env = {**os.environ, "KB_ROOT": str(web_settings.root), "KB_EMBED_MODEL": web_settings.embed_model,
-           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_http_200(url, proc, log)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def app_url(web_server):
+    """The session's `kb serve` (conftest.web_server): accounts exist, so every page starts at the login form."""
+    return web_server.url + "/"
 
 
 @pytest.fixture(scope="session")
@@ -105,14 +48,25 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def browser_page(browser, app_url):
-    """A fresh tab per test, so no test sees another's half-filled form."""
+def _login(browser, app_url, name: str):
+    """A fresh tab (no test sees another's half-filled form), logged in through the login form."""
+    from conftest import PASSWORDS
+
     context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="zh-CN", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(PASSWORDS[name])
+    page.get_by_role("button", name="登录").click()
     page.get_by_role("tab", name="政策问答").wait_for()
+    page.locator("#user-bar").get_by_text(f"当前用户：{name}").wait_for()
+    return context, page
+
+
+@pytest.fixture
+def browser_page(browser, app_url):
+    context, page = _login(browser, app_url, "admin")
     yield page
     context.close()
 
@@ -181,7 +135,7 @@ def test_review_finds_violation_and_offers_report(browser_page, tmp_path):
     _upload(page, "review-upload", draft)
     page.get_by_role("button", name="开始审查").click()
     page.locator("#review-findings").get_by_text(VIOLATION).filter(visible=True).first.wait_for()
-    report = page.locator("#review-report")
+    report = page.locator("#review-report a.kb-download")  # served once from memory, never stored on disk
     report.wait_for(state="visible")
     with page.expect_download() as info:
         report.click()
@@ -285,4 +239,23 @@ def test_word_97_file_gets_the_conversion_hint(browser_page, tmp_path):
     summary = page.locator("#review-summary")
     summary.get_by_text("不支持的文件格式").wait_for()
     assert "另存为 .docx" in summary.inner_text() and "旧格式草案.doc" in summary.inner_text()
-    assert not page.locator("#review-report").is_visible()
+    assert page.locator("#review-report a.kb-download").count() == 0
+
+
+def test_viewer_sees_no_management_and_can_log_out(browser, app_url):
+    context, page = _login(browser, app_url, "viewer")
+    try:
+        _open_tab(page, "知识库管理")
+        page.locator("#corpus-table").get_by_text("yj-plan-2022").filter(visible=True).first.wait_for()
+        assert not page.get_by_text("上传新文件").is_visible() and not page.get_by_text("删除文件").is_visible()
+        assert page.get_by_role("tab", name="账户与日志").count() == 0
+        assert "查看者" in page.locator("#user-bar").inner_text()
+        page.get_by_role("link", name="退出登录").click()
+        page.get_by_role("button", name="登录").wait_for()
+        page.get_by_label("用户名").fill("viewer")
+        page.get_by_label("密码").fill("wrong password")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("用户名或密码错误").wait_for()
+        _shot(page, "login", readme=False)
+    finally:
+        context.close()

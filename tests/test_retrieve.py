@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -83,7 +84,9 @@ def test_bad_queries_get_a_chinese_message(retriever, query):
 
 @pytest.mark.parametrize("query", ["，。！？", "啊" * 10_000])
 def test_cli_bad_query_exit_code_and_message(indexed_settings, query):
-    env = {"KB_ROOT": str(indexed_settings.root), "KB_EMBED_MODEL": indexed_settings.embed_model, "PATH": ""}
+    # PYTHONPATH: the subprocess runs this checkout's kb, whatever the interpreter has installed
+    env = {"KB_ROOT": str(indexed_settings.root), "KB_EMBED_MODEL": indexed_settings.embed_model, "PATH": "",
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     proc = subprocess.run([sys.executable, "-m", "kb.cli", "search", query], capture_output=True, text=True, env=env,
                           cwd=str(indexed_settings.root))
     assert proc.returncode != 0

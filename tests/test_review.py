@@ -203,8 +203,10 @@ def test_blank_text_is_empty_document():
         review_text("  \n ")
 
 
-def test_cli_json_shape(tmp_path, capsys):
+def test_cli_json_shape(tmp_path, capsys, tmp_root):
+    from kb import audit
     from kb.cli import main
+    from kb.config import get_settings
 
     src = tmp_path / "draft.txt"
     src.write_text(DRAFT, encoding="utf-8")
@@ -218,6 +220,10 @@ def test_cli_json_shape(tmp_path, capsys):
         for key in ("standard", "reason", "suggestion", "severity"):
             assert isinstance(f[key], str) and f[key]
     assert (tmp_path / "out.docx").exists()
+    record = audit.read(get_settings(tmp_root))[-1]  # that it happened, how big, what came out; not the text
+    assert (record.event, record.via, record.details["clauses"]) == ("review", "cli", data["clauses"])
+    assert record.details["findings"] == len(data["findings"]) and record.details["bytes"] == src.stat().st_size
+    assert DRAFT.splitlines()[0] not in (tmp_root / "state" / "audit.jsonl").read_text(encoding="utf-8")
 
 
 def test_cli_error_is_chinese_with_nonzero_exit(tmp_path, capsys):

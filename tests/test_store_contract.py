@@ -17,7 +17,7 @@ from kb.config import get_settings
 from kb.corpus import Corpus
 from kb.index import build as build_mod
 from kb.index.build import build_index, migrate, update_index
-from kb.index.store import Filter, connect, open_store
+from kb.index.store import Filter, open_store
 from kb.models import CURRENT, SUPERSEDED
 from kb.retrieve import get_retriever
 

@@ -154,6 +154,9 @@ class LocalStore(IndexStore):
     def writer(self, fresh, encoder, analysis):
         return LocalWriter(self, fresh, encoder, analysis)
 
+    def clear_leftovers(self) -> list[str]:
+        return _remove_leftovers(self.folder) if self.folder.is_dir() else []
+
 
 class LocalWriter(StoreWriter):
     def __init__(self, store: LocalStore, fresh: bool, encoder: EncoderInfo | None, analysis: str):
@@ -177,7 +180,7 @@ class LocalWriter(StoreWriter):
     def commit(self) -> int:
         folder = self.store.folder
         folder.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(folder)
+        self.store.clear_leftovers()
         gen = max(_read_current(folder), _newest_folder(folder)) + 1
         self._tmp = folder / f".g{gen}.tmp-{os.getpid()}"
         shutil.rmtree(self._tmp, ignore_errors=True)
@@ -244,17 +247,18 @@ def _newest_folder(folder: Path) -> int:
     return max(nums, default=0)
 
 
-def _remove_leftovers(folder: Path) -> None:
+def _remove_leftovers(folder: Path) -> list[str]:
     """Temporary folders of writers that are no longer running (killed builds), and orphan generations."""
-    current = _read_current(folder)
+    current, removed = _read_current(folder), []
     for p in folder.iterdir():
         m = _TMP.match(p.name)
-        if m and not _pid_alive(int(m.group(2))):
+        if (m and not _pid_alive(int(m.group(2)))) or (p.name.startswith("g") and p.name[1:].isdigit()
+                                                         and int(p.name[1:]) > current):
             shutil.rmtree(p, ignore_errors=True)
-        elif p.name.startswith("g") and p.name[1:].isdigit() and int(p.name[1:]) > current:
-            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
         elif p.name.startswith(".CURRENT-"):
             p.unlink(missing_ok=True)
+    return removed
 
 
 def _drop_old_generations(folder: Path, current: int) -> None:

@@ -216,6 +216,16 @@ class MilvusStore(IndexStore):
     def writer(self, fresh, encoder, analysis):
         return MilvusWriter(self, fresh, encoder, analysis)
 
+    def clear_leftovers(self) -> list[str]:
+        """Copies a killed build made but never switched to (numbered above the live one)."""
+        removed = []
+        for name in self.client.list_collections():
+            m = re.fullmatch(rf"{self.prefix}_p(\d+)_\w+", name)
+            if m and int(m.group(1)) > self._state.get("physical", 0):
+                self.client.drop_collection(name)
+                removed.append(name)
+        return removed
+
     def drop_all(self) -> None:
         """Remove every Milvus collection of this KB collection (tests, and `kb index migrate` retries)."""
         for name in self.client.list_collections():
@@ -263,8 +273,10 @@ class MilvusWriter(StoreWriter):
     # --- a new physical copy ------------------------------------------------------------------------------
     def _commit_fresh(self) -> int:
         s = self.store
+        s._state = s._read_state()  # writes are serialised by kb.locking; start from what is committed now
         state = dict(s._state)
-        physical = max(int(state.get("physical", 0)), self._highest_physical()) + 1
+        s.clear_leftovers()
+        physical = int(state.get("physical", 0)) + 1
         names = s.names(physical)
         self._create(names)
         docs = list(self.puts.values())
@@ -288,16 +300,6 @@ class MilvusWriter(StoreWriter):
             if m and int(m.group(1)) < physical - 1:
                 s.client.drop_collection(name)
         return new["generation"]
-
-    def _highest_physical(self) -> int:
-        """A build killed before switching the state leaves a copy with a higher number: never reuse it."""
-        s, out = self.store, 0
-        for name in s.client.list_collections():
-            m = re.fullmatch(rf"{s.prefix}_p(\d+)_\w+", name)
-            if m and int(m.group(1)) > s._state.get("physical", 0):
-                s.client.drop_collection(name)  # the leftover of a killed build
-                out = max(out, int(m.group(1)))
-        return out
 
     def _create(self, names: dict[str, str]) -> None:
         from pymilvus import DataType
@@ -363,6 +365,7 @@ class MilvusWriter(StoreWriter):
     # --- changes to the live copy ------------------------------------------------------------------------
     def _commit_in_place(self) -> int:
         s = self.store
+        s._state = s._read_state()
         state, names = dict(s._state), s.names()
         touched = sorted(self.removes | set(self.puts))
         old = self._old_terms(names["chunks"], touched)

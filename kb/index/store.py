@@ -149,6 +149,11 @@ class IndexStore(ABC):
         """A write session. fresh=True starts from an empty index that replaces this one on commit (the old one
         stays readable until then, and after a crash); fresh=False changes this index in place."""
 
+    @abstractmethod
+    def clear_leftovers(self) -> list[str]:
+        """Remove what writes that were killed left behind (never the live index); returns what was removed.
+        Every write calls it first; callers must hold the write lock (kb.locking) so no live write is mistaken."""
+
     def close(self) -> None:
         """Release connections (a no-op for files)."""
 

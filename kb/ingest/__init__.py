@@ -43,9 +43,13 @@ def extract_lines(path: str | Path, max_bytes: int | None = None) -> tuple[list[
         from kb.ingest.docx import read_docx_paragraphs
 
         return [read_docx_paragraphs(p)], "docx"
+    from kb.ingest.limits import MAX_CHARS
     from kb.ingest.text import read_plain
 
-    return [read_plain(p).split("\n")], suffix.lstrip(".")
+    text = read_plain(p)
+    if len(text) > MAX_CHARS:
+        raise errors.ContentTooLarge(p.name, f"文字超过 {MAX_CHARS:,} 字")
+    return [text.split("\n")], suffix.lstrip(".")
 
 
 def read_text(path: str | Path, max_bytes: int | None = None) -> str:
