@@ -22,7 +22,8 @@ from kb.assistant.model import AssistantModel, model_for
 from kb.config import Settings, get_settings
 from kb.deadlines import article_deadlines
 from kb.intent import DEADLINE, LIST, Intent, asked_types, classify, evidence, states
-from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit, spoken_label
+from kb.assistant.render import ref
+from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit, SummaryItem
 from kb.terms import Term, TermScorer
 from kb.versions import (
     VersionChange,
@@ -38,7 +39,6 @@ MAX_LIST_QUOTE_CHARS = 400  # a lead-in "包括：" and its items
 _ITEM = re.compile(r"\s*（[一二三四五六七八九十]+）")
 _LEAD_IN = re.compile(r"：\s*(?:\n|$)")
 CANDIDATES = 20
-ABSTAIN_TEXT = "知识库中没有找到能直接回答这个问题的条款。"
 _OLD_VERSION = re.compile(r"旧版|老版|修订前|修改前|原版|原条例|(?:19|20)\d{2}年版")
 _HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")
 _LIST_WORD = re.compile(r"清单|名单|目录|名录")
@@ -217,8 +217,9 @@ def answer_at(question: str, threshold: float | None, k: int = 5, settings: Sett
     answer.confidence = round(a.confidence, 4)
     from kb import llm
 
-    if llm.enabled():
-        answer = llm.rewrite_with_llm(answer, a.ranked[:k])
+    if llm.enabled():  # the model sees plain source values; its output is checked against them
+        answer = llm.rewrite_with_llm(answer, [cite(c, c.best.text if c.sentences else c.article.text)
+                                               for c in a.ranked[:k]])
     return answer
 
 
@@ -259,21 +260,13 @@ def analyse(question: str, settings: Settings | None = None, retriever=None, mod
 
 def cite(c: Candidate, quote: str) -> Citation:
     return Citation(doc=c.doc.title, doc_id=c.doc.doc_id, article=c.article.number, label=c.article.label,
-                    quote=quote, status=c.doc.status)
-
-
-def _ref(cit: Citation) -> str:
-    return f"《{cit.doc}》" + ("（旧版，已被修订）" if cit.status == SUPERSEDED else "") + spoken_label(cit.label)
+                    quote=quote, status=c.doc.status, heading=c.article.heading, article_text=c.article.text,
+                    date=c.doc.date)
 
 
 def _abstain(q: str, intent: Intent, ranked: list[Candidate], k: int, conf: float) -> Answer:
     related = [cite(c, c.best.text) for c in ranked[:k] if c.sentences]
-    lines = [ABSTAIN_TEXT]
-    if related:
-        lines.append("可能相关：")
-        lines += [f"- {_ref(r)}：“{r.quote}”" for r in related]
-    return Answer(question=q, intent=intent.name, answer="\n".join(lines), abstained=True, related=related,
-                  confidence=round(conf, 4))
+    return Answer(question=q, intent=intent.name, abstained=True, related=related, confidence=round(conf, 4))
 
 
 def _basis(ranked: list[Candidate]) -> list[tuple[Candidate, Sentence]]:
@@ -344,30 +337,27 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
     related = [cite(c, c.best.text) for c in ranked[:k] if (c.doc.doc_id, c.article.number) not in cited and c.sentences]
     changes = _version_changes(basis, kn)
     related += [Citation(doc=ch.old_doc.title, doc_id=ch.old_doc.doc_id, article=ch.old_article.number,
-                         label=ch.old_article.label, quote=ch.old_sentence, status=SUPERSEDED) for _, ch in changes]
+                         label=ch.old_article.label, quote=ch.old_sentence, status=SUPERSEDED,
+                         heading=ch.old_article.heading, article_text=ch.old_article.text, date=ch.old_doc.date)
+                for _, ch in changes]
     core = ranked[0].best.text  # the single best sentence; 依据 quotes the whole 款 around it
-    lines = [f"结论：{_ref(citations[0])}规定：“{core if core in citations[0].quote else citations[0].quote}”"]
-    lines += _summary(intent, basis)
-    lines += [ch.line(c.doc) for c, ch in changes]  # before 依据, so a reader of the 结论 alone sees it too
-    lines.append("依据：")
-    lines += [f"{i}. {_ref(cit)}：“{cit.quote}”" for i, cit in enumerate(citations, 1)]
-    if related:
-        lines.append("可能相关：")
-        lines += [f"- {_ref(r)}" for r in related]
-    return Answer(question=q, intent=intent.name, answer="\n".join(lines), abstained=False, citations=citations,
-                  related=related)
+    conclusion = f"{ref(citations[0])}规定：“{core if core in citations[0].quote else citations[0].quote}”"
+    summary = _summary(intent, basis)
+    summary += [SummaryItem("版本", "版本变化", ch.line(c.doc)) for c, ch in changes]  # seen with the 结论
+    return Answer(question=q, intent=intent.name, abstained=False, conclusion=conclusion, summary=summary,
+                  citations=citations, related=related)
 
 
-def _summary(intent: Intent, basis: list[tuple[Candidate, Sentence]]) -> list[str]:
+def _summary(intent: Intent, basis: list[tuple[Candidate, Sentence]]) -> list[SummaryItem]:
     """Labelled summaries extracted from the quoted sentences (never new facts)."""
     if intent.name == DEADLINE:
         c, s = basis[0]  # the 结论 is about the main citation only
         rows = [d for d in article_deadlines(c.doc, c.article) if d.quote in s.text and d.kind in ("时限", "日期")]
         items = [_deadline_phrase(d) for d in rows[:6]]
-        return [f"时限要点（摘自上述条文）：{'；'.join(items)}"] if items else []
+        return [SummaryItem("时限", "时限要点（摘自上述条文）", "；".join(items))] if items else []
     if intent.name == LIST:
         names = list(dict.fromkeys(n for _, s in basis for n in list_names(s.text)))
-        return [f"涉及的清单/名单（摘自上述条文）：{'、'.join(names)}"] if names else []
+        return [SummaryItem("清单", "涉及的清单/名单（摘自上述条文）", "、".join(names))] if names else []
     return []
 
 

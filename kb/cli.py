@@ -349,14 +349,13 @@ def ask(
         return
     from rich.markup import escape
 
-    for line in answer.answer.splitlines():  # soft_wrap: let the terminal wrap Chinese text, rich would orphan "1."
-        head, sep, rest = line.partition("：")
-        if head in ("结论", "依据", "可能相关") or head.endswith("（摘自上述条文）"):
-            console.print(f"[bold]{escape(head)}{sep}[/bold]{escape(rest)}", soft_wrap=True)
-        elif "已被" in line and "年版取代" in line:
-            console.print(f"[yellow]{escape(line)}[/yellow]", soft_wrap=True)
-        else:
-            console.print(escape(line), soft_wrap=True)
+    from kb.assistant.render import answer_lines
+
+    if answer.generated:
+        console.print(escape(answer.generated), soft_wrap=True)
+    for head, text in ([] if answer.generated else answer_lines(answer)):  # soft_wrap: rich would orphan "1."
+        style = "yellow" if head == "版本变化" else "bold"
+        console.print(f"[{style}]{escape(head)}：[/{style}]{escape(text)}" if head else escape(text), soft_wrap=True)
     for note in answer.notes:
         console.print(f"[dim]说明：{escape(note)}[/dim]", soft_wrap=True)
 

@@ -10,7 +10,8 @@ import os
 import re
 from dataclasses import replace
 
-from kb.models import Answer, Citation, spoken_label
+from kb.assistant.render import ref
+from kb.models import Answer, Citation
 from kb.numerals import cn_to_int, int_to_cn
 
 _MARKER = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_\-]*)#(\d+)\]")
@@ -95,25 +96,19 @@ def check_generated(text: str, sources: dict[tuple[str, int], str]) -> list[str]
     return problems
 
 
-def rewrite_with_llm(extractive: Answer, candidates) -> Answer:
-    """The generated answer if it passes the check, else the extractive one with a note."""
-    by_ref = {(c.doc.doc_id, c.article.number): c for c in candidates}
-    sources = {ref: (f"《{c.doc.title}》{spoken_label(c.article.label)}", c.article.text) for ref, c in by_ref.items()}
+def rewrite_with_llm(extractive: Answer, sources: list[Citation]) -> Answer:
+    """The generated answer if it passes the check, else the extractive one with a note. sources: the retrieved
+    articles as citations (their article_text is what the model may use)."""
+    by_ref = {(c.doc_id, c.article): c for c in sources}
+    texts = {key: (ref(c), c.article_text or c.quote) for key, c in by_ref.items()}
     try:
-        text = generate(extractive.question, sources)
+        text = generate(extractive.question, texts)
     except Exception as exc:  # any server/network failure: the extractive answer is still correct
         return replace(extractive, notes=extractive.notes + [f"大模型调用失败（{type(exc).__name__}），已使用条文摘录回答。"])
-    problems = check_generated(text, {ref: t for ref, (_, t) in sources.items()})
+    problems = check_generated(text, {key: t for key, (_, t) in texts.items()})
     if problems:
         return replace(extractive, notes=extractive.notes + ["大模型生成的回答未通过核对（" + "；".join(problems) + "），已使用条文摘录回答。"])
     refs = cited_refs(text)
-    citations = [_citation(by_ref[r]) for r in refs]
-    related = [_citation(c) for ref, c in by_ref.items() if ref not in refs]
-    return replace(extractive, answer=text, citations=citations, related=related,
+    return replace(extractive, generated=text, citations=[by_ref[r] for r in refs],
+                   related=[c for key, c in by_ref.items() if key not in refs],
                    notes=extractive.notes + ["回答由大模型依据所引条文生成，已核对出处和数字。"])
-
-
-def _citation(c) -> Citation:
-    from kb.answer import cite
-
-    return cite(c, c.best.text if c.sentences else c.article.text)

@@ -159,8 +159,57 @@ class Citation:
     doc_id: str
     article: int
     label: str
-    quote: str
+    quote: str  # exact words of the article
     status: str = CURRENT
+    heading: str = ""  # the article's chapter / section (part / section of a plan)
+    article_text: str = ""  # the whole article as indexed, so a reader never needs the corpus files
+    date: str = ""  # of the cited version, so a version answer can say which year it quotes
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SummaryItem:
+    """A labelled summary drawn from the quoted sentences (never a new fact): 时限要点, 涉及的清单, a version's
+    change, the verdict of an eligibility check, the steps of a procedure."""
+
+    kind: str  # "时限" | "清单" | "版本" | "条件" | "步骤" | "判断"
+    label: str  # "时限要点（摘自上述条文）"
+    text: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class EligibilityCheck:
+    """One condition of the cited text compared with a fact the asker stated."""
+
+    condition: str  # the condition in the article's words ("最高奖的金额不超过五万元")
+    threshold: str  # the article's figure or category ("五万元")
+    user_value: str | None  # what the asker said ("6万元"), None when the question does not say
+    verdict: str  # 符合 | 不符合 | 无法判断
+    quote: str  # the sentence the condition is in, exact article text
+    comparison: str = ""  # "6万元 > 五万元 → 不符合"
+    missing: str = ""  # what the question would have to say, for 无法判断
+    citation: str = ""  # "《反不正当竞争法》第十条"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Step:
+    """One step of a procedure, in text order."""
+
+    n: int
+    actor: str  # who acts ("申请人", "行政机关")
+    action: str  # what they do, in the article's words
+    time_limit: str  # "二十日内" or ""
+    citation: str  # "《行政许可法》第四十二条"
+    doc_id: str = ""
+    article: int = 0
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -168,14 +217,28 @@ class Citation:
 
 @dataclass
 class Answer:
+    """What the assistant says, as fields: the CLI and the web app render these, never a text of it."""
+
     question: str
     intent: str
-    answer: str
     abstained: bool
+    conclusion: str = ""  # one or two sentences, each quoting the article it rests on
+    summary: list[SummaryItem] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     related: list[Citation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    confidence: float = 0.0  # evidence strength the abstention threshold is compared with
+    confidence: float = 0.0  # the gate's P(the corpus answers), compared with the abstention threshold
+    verdict: str = ""  # 是 / 否 / 视情况 / 符合 / 不符合 / 无法判断, where the cited text decides it
+    eligibility: list[EligibilityCheck] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    generated: str = ""  # an LLM's answer text that passed the check (kb.llm), shown instead of the extract
+
+    @property
+    def answer(self) -> str:
+        """The whole answer as text (the --json "answer" field, plain-text consumers)."""
+        from kb.assistant.render import answer_text
+
+        return answer_text(self)
 
     def to_json(self) -> dict:
         return {
@@ -187,6 +250,11 @@ class Answer:
             "related": [c.to_json() for c in self.related],
             "notes": list(self.notes),
             "confidence": self.confidence,
+            "conclusion": self.conclusion,
+            "summary": [s.to_json() for s in self.summary],
+            "verdict": self.verdict,
+            "eligibility": [e.to_json() for e in self.eligibility],
+            "steps": [s.to_json() for s in self.steps],
         }
 
 

@@ -6,7 +6,8 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from kb.answer import ABSTAIN_TEXT, MAX_QUESTION_CHARS, answer_question, list_names, validate_question
+from kb.answer import MAX_QUESTION_CHARS, answer_question, list_names, validate_question
+from kb.assistant.render import ABSTAIN_TEXT
 from kb.cli import main
 from kb.corpus import Corpus
 from kb.errors import BadQuery
@@ -90,7 +91,7 @@ def test_changed_article_gets_a_superseded_version_line(ask):
 def test_question_about_the_old_version_cites_it(ask):
     a = ask("旧版款项支付条例是哪天开始施行的？")
     assert _refs(a.citations)[0] == ("kxzf-2020", 29) and a.citations[0].status == SUPERSEDED
-    assert "（旧版，已被修订）第二十九条" in a.answer and "2020年9月1日" in a.answer
+    assert "（2020年版，已被修订）第二十九条" in a.answer and "2020年9月1日" in a.answer
 
 
 def test_json_shape(ask):

@@ -64,16 +64,26 @@ def test_query_terms_come_from_the_segmenter():
     assert all(len(t) >= 2 for t in terms)
 
 
-def test_answer_html_expands_citation_to_full_article(tmp_settings):
-    data = {"question": "q", "intent": "时限", "answer": "0.5天。", "abstained": False,
-            "citations": [{"doc": "永济市“十四五”“六最”营商环境建设规划", "doc_id": "yj-plan-2022", "article": 22,
-                           "label": "22.", "quote": "推行企业开办“0.5天”“零成本”。", "status": "现行有效"}],
+def test_answer_html_renders_the_answer_fields_and_expands_citations(indexed_settings):
+    from kb.answer import answer_question
+
+    answer = answer_question("企业开办要在多长时间内完成？", settings=indexed_settings)
+    data = answer.to_json()
+    data["answer"] = "不应被解析的文本"  # the page renders fields, never this text
+    out = render.answer_to_html(data, Corpus(indexed_settings))
+    assert "<h3>结论</h3>" in out and "<h3>依据</h3>" in out and "不应被解析的文本" not in out
+    assert render.esc(answer.conclusion) in out and render.esc(answer.summary[0].text) in out
+    cited = answer.citations[0]
+    assert (cited.doc_id, cited.article) == ("yj-plan-2022", 22)
+    assert render.multiline(cited.article_text) in out  # the whole article, from the citation itself
+
+
+def test_superseded_related_citation_names_its_current_version(tmp_settings):
+    data = {"abstained": False, "conclusion": "…", "citations": [],
             "related": [{"doc": "保障中小企业款项支付条例", "doc_id": "kxzf-2020", "article": 1, "label": "第一条",
                          "quote": "为了促进…", "status": "已被修订"}]}
     out = render.answer_to_html(data, Corpus(tmp_settings))
-    assert "<h3>结论</h3>" in out and "<h3>依据</h3>" in out and "<h3>可能相关</h3>" in out
-    assert "实施免费刻章" in out  # body of the full article 22, not just the quote
-    assert "已被修订" in out and "kxzf-2025" in out  # superseded status names the current version
+    assert "已被修订" in out and "kxzf-2025" in out
 
 
 def test_abstained_answer_says_so(tmp_settings):
@@ -145,12 +155,6 @@ def test_confirm_refuses_paths_outside_the_work_dir(tmp_settings):
 
 def test_remove_unknown_document_is_a_chinese_error(tmp_settings):
     assert "知识库中没有编号为 nope 的文件" in views.remove_document("nope", tmp_settings)
-
-
-def test_conclusion_text_drops_the_inline_basis_list():
-    text = "结论：《规划》22.规定：“0.5天”。\n时限要点：0.5天\n依据：\n1. 《规划》22.：“…”\n可能相关：\n- 《条例》第十九条"
-    assert render.conclusion_text(text) == "《规划》22.规定：“0.5天”。\n时限要点：0.5天"
-    assert render.conclusion_text("没有依据段落的回答") == "没有依据段落的回答"
 
 
 def test_review_pasted_text_finds_local_registration_requirement(tmp_settings):

@@ -60,14 +60,23 @@ def status_badge(status: str, superseded_by: str | None = None) -> str:
 
 # --- 政策问答 -------------------------------------------------------------------------------------
 def answer_to_html(data: dict, corpus) -> str:
-    """An answer's JSON as 结论, 依据 (each expandable to the full article), 可能相关, notes."""
+    """An answer's fields (Answer.to_json) as 结论, its summaries, the eligibility comparison, the steps, 依据 (each
+    expandable to the full article), 可能相关 and notes."""
     parts = []
     if data.get("abstained"):
         parts.append(notice("<b>未找到可靠依据，系统不作结论。</b>知识库中没有足够相关的条文回答这个问题；"
                             "请换一种问法，或到“条文检索”中查找。", "warn"))
-    conclusion = conclusion_text(data.get("answer", ""))
+    conclusion = data.get("generated") or data.get("conclusion") or ""
+    if data.get("verdict"):
+        conclusion = f"【{data['verdict']}】{conclusion}"
     if conclusion:
         parts.append(f'<h3>结论</h3><div class="kb-answer">{multiline(conclusion)}</div>')
+    parts += [f'<div class="kb-summary"><b>{esc(item["label"])}：</b>{esc(item["text"])}</div>'
+              for item in data.get("summary") or []]
+    if data.get("eligibility"):
+        parts.append(eligibility_html(data["eligibility"]))
+    if data.get("steps"):
+        parts.append(steps_html(data["steps"]))
     for heading, key in (("依据", "citations"), ("可能相关", "related")):
         cites = data.get(key) or []
         if cites:
@@ -78,15 +87,19 @@ def answer_to_html(data: dict, corpus) -> str:
     return "\n".join(parts) or notice("没有得到回答。", "warn")
 
 
-def conclusion_text(answer: str) -> str:
-    """The answer text up to its own "依据：" list; the page shows the basis as expandable citations instead."""
-    lines = []
-    for line in (answer or "").split("\n"):
-        if line.strip() in ("依据：", "可能相关：") or line.startswith(("依据：", "可能相关：")):
-            break
-        lines.append(line)
-    text = "\n".join(lines).strip()
-    return text[len("结论："):].strip() if text.startswith("结论：") else text
+def eligibility_html(rows: list[dict]) -> str:
+    body = "".join(f"<tr><td>{esc(r['condition'])}</td><td>{esc(r.get('user_value') or '（问题中未说明：' + (r.get('missing') or '') + '）')}</td>"
+                   f"<td>{esc(r.get('comparison'))}</td><td><b>{esc(r['verdict'])}</b></td><td>{esc(r.get('citation'))}</td></tr>"
+                   for r in rows)
+    return ('<h3>条件对照</h3><table class="kb-table kb-eligibility"><thead><tr><th>条文中的条件</th><th>您提供的情况</th>'
+            "<th>对照</th><th>结论</th><th>出处</th></tr></thead><tbody>" + body + "</tbody></table>")
+
+
+def steps_html(steps: list[dict]) -> str:
+    items = "".join(f"<li><b>{esc(s.get('actor'))}</b>：{esc(s['action'])}"
+                    + (f"（时限：{esc(s['time_limit'])}）" if s.get("time_limit") else "")
+                    + f' <span class="kb-meta">{esc(s.get("citation"))}</span></li>' for s in steps)
+    return f'<h3>办理步骤</h3><ol class="kb-steps">{items}</ol>'
 
 
 def _full_article(corpus, doc_id: str, number: int):
@@ -99,19 +112,20 @@ def _full_article(corpus, doc_id: str, number: int):
 
 
 def citation_html(c: dict, corpus, open_: bool = False) -> str:
-    """One citation as <details>: summary = document, article label, status, quote; body = full article."""
-    art, doc = _full_article(corpus, c.get("doc_id", ""), c.get("article") or 0)
+    """One citation as <details>: summary = document, article label, status, quote; body = the whole article
+    (carried by the citation itself) and, for corpus documents, where it stands and who issued it."""
+    _, doc = _full_article(corpus, c.get("doc_id", ""), 0)
     superseded_by = getattr(doc, "superseded_by", None) if doc else None
     summary = (f'<span class="kb-cite-doc">《{esc(c.get("doc"))}》</span>'
                f'<span class="kb-cite-label">{esc(spoken_label(c.get("label") or ""))}</span> '
                f'{status_badge(c.get("status", ""), superseded_by)}'
                f'<div class="kb-quote">{esc(c.get("quote"))}</div>')
-    body = f'<div class="kb-article">{multiline(art.text if art else c.get("quote", ""))}</div>'
-    if doc is not None:
-        where = art.heading.rstrip("。；，") if art else ""
-        meta = "，".join(x for x in (where and f"所在章节：{where}", doc.issuer, doc.date and f"{doc.date} 发布",
-                                      f"文件状态：{doc.status}") if x)
-        body += f'<div class="kb-meta">{esc(meta)}</div>'
+    body = f'<div class="kb-article">{multiline(c.get("article_text") or c.get("quote", ""))}</div>'
+    where = (c.get("heading") or "").rstrip("。；，")
+    meta = "，".join(x for x in (where and f"所在章节：{where}", doc and doc.issuer,
+                                  (c.get("date") or (doc and doc.date)) and f"{c.get('date') or doc.date} 发布",
+                                  f"文件状态：{c.get('status') or (doc and doc.status)}") if x)
+    body += f'<div class="kb-meta">{esc(meta)}</div>'
     return f'<details class="kb-cite"{" open" if open_ else ""}><summary>{summary}</summary>{body}</details>'
 
 
