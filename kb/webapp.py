@@ -383,6 +383,10 @@ def _write_review_report(result) -> Path | None:
 
 
 def review_summary(result, source: str) -> str:
+    return "".join(notice(_esc(n), "info") for n in getattr(result, "notes", [])) + _review_counts(result, source)
+
+
+def _review_counts(result, source: str) -> str:
     findings = result.findings
     n_clauses = result.clauses if isinstance(result.clauses, int) else len(result.clauses)
     if not findings:

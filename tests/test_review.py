@@ -189,8 +189,8 @@ def _image_only_pdf(path):
     (lambda p: (p / "empty.txt").write_bytes(b"") and None or p / "empty.txt", errors.EmptyDocument),
     (lambda p: _image_only_pdf(p / "scan.pdf"), errors.ScannedPDF),
     (lambda p: (p / "bad.docx").write_bytes(b"PK\x03\x04 not really a zip") and None or p / "bad.docx", errors.CorruptFile),
-    (lambda p: (p / "prose.txt").write_text("这是一段没有任何条款编号的说明文字，只有普通叙述。", encoding="utf-8") and None
-     or p / "prose.txt", errors.NoStructure),
+    (lambda p: (p / "dots.txt").write_text("。。。\n123 —— ……", encoding="utf-8") and None or p / "dots.txt",
+     errors.EmptyDocument),
 ])
 def test_bad_input_raises_chinese_kberror(tmp_path, make, error):
     with pytest.raises(error) as exc:
@@ -223,10 +223,67 @@ def test_cli_json_shape(tmp_path, capsys):
 def test_cli_error_is_chinese_with_nonzero_exit(tmp_path, capsys):
     from kb.cli import main
 
-    src = tmp_path / "prose.txt"
-    src.write_text("没有编号的一段话。", encoding="utf-8")
+    src = tmp_path / "nowords.txt"
+    src.write_text("1. 2. ——。", encoding="utf-8")
     assert main(["review", str(src), "--json"]) != 0
-    assert "未能识别出任何条文结构" in capsys.readouterr().err
+    assert "没有可读取的文字内容" in capsys.readouterr().err
+
+
+# --- unnumbered input: a pasted clause, paragraphs ---------------------------------------------------
+ONE_CLAUSE = "参加本县政府采购的供应商，须具有本县同类项目业绩。"
+THREE_PARAGRAPHS = ("为支持本地建材产业发展，现就有关事项通知如下。\n\n"
+                    "县内新建住宅小区的入户门统一使用县安达门业有限公司的产品，\n其他品牌不得进场。\n"
+                    "本通知自印发之日起施行。\n")
+
+
+def test_a_single_pasted_clause_is_one_clause():
+    result = review_text(ONE_CLAUSE)
+    assert result.clauses == 1 and [c.no for c in result.clause_list] == ["1"]
+    assert ("1", 9, 3) in [(f.clause_no, f.article, f.item) for f in result.findings]
+    assert result.notes and "1 条" in result.notes[0]
+
+
+def test_unnumbered_paragraphs_split_at_blank_lines_and_sentence_ends():
+    result = review_text(THREE_PARAGRAPHS)
+    assert [c.no for c in result.clause_list] == ["1", "2", "3"]
+    assert result.clause_list[1].text.endswith("其他品牌不得进场。")  # a line break inside a sentence continues it
+    assert [(f.clause_no, f.article, f.item) for f in result.findings if f.severity in FLAG] == [("2", 8, 3)]
+    assert "3 条" in result.notes[0]
+
+
+def test_cli_reviews_unnumbered_txt_in_a_subprocess(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    one, three = tmp_path / "one.txt", tmp_path / "three.txt"
+    one.write_text(ONE_CLAUSE, encoding="utf-8")
+    three.write_text(THREE_PARAGRAPHS, encoding="utf-8")
+    env = {**__import__("os").environ, "PYTHONPATH": str(root), "COLUMNS": "400"}  # no rich line wrapping
+    out = subprocess.run([sys.executable, "-m", "kb.cli", "review", str(three), "--json"], capture_output=True,
+                         text=True, env=env, cwd=root, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["clauses"] == 3 and "按段落拆分" in data["notes"][0]
+    assert [(f["clause_no"], f["article"], f["item"]) for f in data["findings"]] == [("2", 8, 3)]
+    out = subprocess.run([sys.executable, "-m", "kb.cli", "review", str(one)], capture_output=True, text=True,
+                         env=env, cwd=root, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "识别 1 条" in out.stdout and "说明" in out.stdout and "第九条第（三）项" in out.stdout
+
+
+def test_web_view_reviews_a_pasted_clause_and_paragraphs(tmp_path):
+    from kb.webapp import review_view
+
+    view = review_view(None, ONE_CLAUSE)
+    assert "共 1 条条款" in view.message and "未识别到条文编号" in view.message
+    assert view.rows and "第九条第（三）项" in view.rows[0][1]
+    upload = tmp_path / "three.txt"
+    upload.write_text(THREE_PARAGRAPHS, encoding="utf-8")
+    view = review_view(str(upload))
+    assert "共 3 条条款" in view.message and "按段落拆分为 3 条" in view.message
+    assert [r[0].split()[0] for r in view.rows] == ["2"]
 
 
 def test_items_under_a_prohibiting_lead_in_are_not_flagged():

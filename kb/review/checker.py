@@ -17,7 +17,7 @@ from kb import errors
 from kb.models import Clause, Finding, ReviewResult
 from kb.review import lexicon as lx
 from kb.review import fallback, similarity
-from kb.review.clauses import split_clauses, units
+from kb.review.clauses import has_words, split_clauses, split_paragraphs, units
 from kb.review.rules import BASIS_ARTICLES, NEEDS_BASIS, NOTE, RULES, VIOLATION, Rule
 from kb.review.standards import citation, item_text
 
@@ -205,16 +205,23 @@ _DOC_TIME = re.compile(r"(?:有效期|实施期限|试行期|执行期)[^。；]
 
 
 def review_text(text: str, source: str = "") -> ReviewResult:
-    """Review a whole draft; NoStructure when no numbered clause can be recognised."""
-    if not text or not text.strip():
+    """Review a whole draft. Text without numbering is reviewed paragraph by paragraph (clauses 1, 2, …) and the
+    result says so; only text without any words raises EmptyDocument."""
+    if not has_words(text):
         raise errors.EmptyDocument(source or "输入文本")
     clauses = split_clauses(text)
+    notes: list[str] = []
+    if not any(c.no for c in clauses):
+        clauses = split_paragraphs(text)
+        notes.append(PARAGRAPH_NOTE.format(n=len(clauses)) if len(clauses) > 1 else SINGLE_NOTE)
     numbered = [c for c in clauses if c.no]
-    if not numbered:
-        raise errors.NoStructure(source or "输入文本")
     doc_time_limit = bool(_DOC_TIME.search(text))
     findings = [f for c in clauses for f in review_clause(c, doc_time_limit)]
-    return ReviewResult(source, len(numbered), clauses, findings, _dt.date.today().isoformat())
+    return ReviewResult(source, len(numbered), clauses, findings, _dt.date.today().isoformat(), notes)
+
+
+PARAGRAPH_NOTE = "未识别到条文编号，已按段落拆分为 {n} 条（依次编号为 1、2、…）逐条审查。"
+SINGLE_NOTE = "未识别到条文编号，已将全文作为 1 条条款审查。"
 
 
 def review_file(path: str | Path, settings=None) -> ReviewResult:
