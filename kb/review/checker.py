@@ -3,20 +3,25 @@
 Per clause, per sentence: the explicit rules fire on their patterns unless the sentence is a prohibition of
 the very practice ("不得要求…在本地设立分支机构"), a lawful reading applies, or (for selective measures)
 the measure is open to all operators on published criteria. Art. 12 purposes with a time limit, and for
-art. 10 a stated legal basis, lower the severity to 需说明依据. Sentences no rule caught go to two recall
-tiers that only ever say 提示: cue-class combinations (kb.review.fallback), then item-text similarity.
+art. 10 a stated legal basis, lower the severity to 需说明依据. Sentences no rule caught go to the recall
+tiers: cue-class combinations (kb.review.fallback, 提示), then the learned tier (kb.review.learned: e5
+embeddings and a classifier, 违反 or 提示 by confidence), batched over the whole draft. Without a usable
+learned model the old item-text similarity tier (提示) stands in and the result says so.
 Items under a prohibiting lead-in ("不得有下列行为：") are lists of banned practices and are skipped.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from kb import errors
 from kb.models import Clause, Finding, ReviewResult
 from kb.review import lexicon as lx
 from kb.review import fallback, similarity
+from kb.review.learned import Proposal, Tier, default_tier
+from kb.review.situations import guides
 from kb.review.clauses import has_words, split_clauses, split_paragraphs, units
 from kb.review.rules import BASIS_ARTICLES, NEEDS_BASIS, NOTE, RULES, VIOLATION, Rule
 from kb.review.standards import citation, item_text
@@ -167,14 +172,27 @@ def _fallback_finding(clause: Clause, sentence: str, scope: str) -> Finding | No
                    f"{rule.advice}。参考修改为：“{rule.template}”", NOTE, [cue, "fallback"])
 
 
-def review_clause(clause: Clause | str, doc_time_limit: bool = False, use_similarity: bool = True) -> list[Finding]:
-    """Findings for one clause, one per (article, item)."""
-    if isinstance(clause, str):
-        clause = Clause(None, clause)
-    if _LEAD_PROHIBITION.search(clause.lead) or ("下列" in clause.lead and re.search(r"的[；。]?$", clause.text)):
-        return []  # an item of a list of prohibited or punishable practices
-    scope = f"{clause.heading}\n{clause.lead}\n{clause.text}"
+@dataclass(frozen=True)
+class Tiers:
+    """Which tiers run: the rules (with their cue-combination and, without a learned model, similarity
+    fallbacks) and the learned tier (None: the shipped model; eval passes a fold's model)."""
+
+    rules: bool = True
+    learned: bool = True
+    tier: Tier | None = None
+
+    def learned_tier(self) -> Tier | None:
+        return (self.tier or default_tier()) if self.learned else None
+
+
+ALL = Tiers()
+
+
+def _rule_findings(clause: Clause, scope: str, doc_time_limit: bool, similarity_on: bool
+                   ) -> tuple[dict[tuple[int, int], Finding], list[str]]:
+    """Findings of the rules tier for one clause, and the sentences no rule (or fallback) caught."""
     found: dict[tuple[int, int], Finding] = {}
+    left: list[str] = []
     for unit in units(clause):
         sentence = unit.text
         fired_groups: set[str] = set()
@@ -195,16 +213,80 @@ def review_clause(clause: Clause | str, doc_time_limit: bool = False, use_simila
             found[key] = _finding(rule, clause, sentence, m, doc_time_limit)
         if hit_here:
             continue
-        f = _fallback_finding(clause, sentence, scope) or (_similar_finding(clause, sentence) if use_similarity else None)
+        f = _fallback_finding(clause, sentence, scope) or (_similar_finding(clause, sentence) if similarity_on else None)
         if f:
             found.setdefault((f.article, f.item), f)
-    return list(found.values())
+        else:
+            left.append(sentence)
+    return found, left
+
+
+def _skipped(clause: Clause) -> bool:
+    """An item of a list of prohibited or punishable practices ("不得有下列行为：（一）…")."""
+    return bool(_LEAD_PROHIBITION.search(clause.lead) or ("下列" in clause.lead and re.search(r"的[；。]?$", clause.text)))
+
+
+def _review(clauses: list[Clause], doc_time_limit: bool, tiers: Tiers) -> list[list[Finding]]:
+    """Findings per clause: the rules first, then one batch of the learned tier over what they left."""
+    learned = tiers.learned_tier()
+    learned_on = learned is not None and learned.model is not None
+    per_clause: list[dict[tuple[int, int], Finding]] = []
+    pending: list[tuple[int, str]] = []  # (clause index, sentence) for the learned tier
+    for i, clause in enumerate(clauses):
+        if _skipped(clause):
+            per_clause.append({})
+            continue
+        scope = f"{clause.heading}\n{clause.lead}\n{clause.text}"
+        if tiers.rules:
+            found, left = _rule_findings(clause, scope, doc_time_limit, similarity_on=not learned_on)
+        else:
+            found, left = {}, [u.text for u in units(clause)]
+        per_clause.append(found)
+        pending += [(i, s) for s in left if not _learned_gate(s)]
+    if learned_on and pending:
+        for (i, sentence), prop in zip(pending, learned.propose([s for _, s in pending])):
+            if prop is not None:
+                per_clause[i].setdefault((prop.article, prop.item),
+                                         _learned_finding(clauses[i], sentence, prop, doc_time_limit))
+    return [list(found.values()) for found in per_clause]
+
+
+def _learned_gate(sentence: str) -> bool:
+    """Sentences the learned tier leaves alone: open to all / equal treatment / pro-competition wording, and
+    the government-side bans, penalties and clean-up orders regulations are made of."""
+    return bool(_OPEN.search(sentence) or _EQUAL.search(sentence) or _PRO.search(sentence)
+                or _GOV_PROHIBITION.search(sentence) or _PENALTY.search(sentence)
+                or _CLEARING_TAIL.search(sentence) or _SELF_CONDEMN.search(sentence))
+
+
+def _learned_finding(clause: Clause, sentence: str, prop: Proposal, doc_time_limit: bool) -> Finding:
+    """A learned proposal in a rule finding's shape: article, item, standard, reason, suggestion, severity."""
+    article, item = prop.article, prop.item
+    severity, note = _severity(VIOLATION if prop.sure else NOTE, article, item, clause.text, doc_time_limit)
+    standard = item_text(article, item)
+    guide = guides().get((article, item))
+    rule = next(r for r in RULES if (r.article, r.item) == (article, item))
+    words = "、".join(f"“{w}”" for w in prop.words) or "（无逐字相同的词语）"
+    reason = (f"语义识别（置信度 {prop.confidence:.2f}）：条款与{citation(article, item)}“{standard}”所列情形相近，"
+              f"最接近的情形是{prop.situation.basis}：“{prop.situation.text}”（相似度 {prop.similarity:.2f}）；"
+              f"相同的词语：{words}。{guide.why if guide and guide.why else rule.why + '。'}"
+              + ("" if prop.sure else "置信度不高，请人工复核。") + note)
+    advice = guide.advice.rstrip("。") if guide and guide.advice else rule.advice
+    return Finding(clause.no, sentence, article, item, standard, reason, f"{advice}。参考修改为：“{rule.template}”",
+                   severity, [*prop.words, "learned", prop.situation.sid])
+
+
+def review_clause(clause: Clause | str, doc_time_limit: bool = False, tiers: Tiers = ALL) -> list[Finding]:
+    """Findings for one clause, one per (article, item)."""
+    if isinstance(clause, str):
+        clause = Clause(None, clause)
+    return _review([clause], doc_time_limit, tiers)[0]
 
 
 _DOC_TIME = re.compile(r"(?:有效期|实施期限|试行期|执行期)[^。；]{0,10}(?:\d+|[一二三四五六七八九十]+)年|(?:有效期|执行)至\d{4}年")
 
 
-def review_text(text: str, source: str = "") -> ReviewResult:
+def review_text(text: str, source: str = "", tiers: Tiers = ALL) -> ReviewResult:
     """Review a whole draft. Text without numbering is reviewed paragraph by paragraph (clauses 1, 2, …) and the
     result says so; only text without any words raises EmptyDocument."""
     if not has_words(text):
@@ -216,7 +298,10 @@ def review_text(text: str, source: str = "") -> ReviewResult:
         notes.append(PARAGRAPH_NOTE.format(n=len(clauses)) if len(clauses) > 1 else SINGLE_NOTE)
     numbered = [c for c in clauses if c.no]
     doc_time_limit = bool(_DOC_TIME.search(text))
-    findings = [f for c in clauses for f in review_clause(c, doc_time_limit)]
+    learned = tiers.learned_tier()
+    if learned is not None and learned.model is None:
+        notes.append(learned.off_reason)
+    findings = [f for per in _review(clauses, doc_time_limit, tiers) for f in per]
     return ReviewResult(source, len(numbered), clauses, findings, _dt.date.today().isoformat(), notes)
 
 
@@ -224,14 +309,14 @@ PARAGRAPH_NOTE = "未识别到条文编号，已按段落拆分为 {n} 条（依
 SINGLE_NOTE = "未识别到条文编号，已将全文作为 1 条条款审查。"
 
 
-def review_file(path: str | Path, settings=None) -> ReviewResult:
+def review_file(path: str | Path, settings=None, tiers: Tiers = ALL) -> ReviewResult:
     """Read a .txt/.md/.pdf/.docx draft (KBError on bad input) and review it."""
     from kb.config import get_settings
     from kb.ingest import read_text
 
     settings = settings or get_settings()
     text = read_text(path, max_bytes=settings.max_file_bytes)
-    return review_text(text, source=str(path))
+    return review_text(text, source=str(path), tiers=tiers)
 
 
-__all__ = ["review_text", "review_file", "review_clause", "VIOLATION", "NEEDS_BASIS", "NOTE"]
+__all__ = ["review_text", "review_file", "review_clause", "Tiers", "VIOLATION", "NEEDS_BASIS", "NOTE"]
