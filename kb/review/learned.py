@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.review.situations import Situation, situations
+from kb.review.situations import Situation, all_situations
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def propose(model: LearnedModel, sentences: list[str], vecs: np.ndarray) -> list
     probs = model.probabilities(vecs)
     lawful = model.classes.index(LAWFUL)
     out: list[Proposal | None] = []
-    by_id = {s.sid: s for s in situations()}
+    by_id = all_situations()
     for sentence, vec, p in zip(sentences, vecs, probs):
         confidence = 1.0 - float(p[lawful])
         if confidence < model.flag_at:

@@ -33,6 +33,19 @@ class Situation:
         return [self.text, *self.examples]
 
 
+def item_situations() -> tuple[Situation, ...]:
+    """Each item of arts. 8–11 in the regulation's own words, as a situation: the one to name when the
+    standards file has none for an item (and a reference the nearest-situation search always has)."""
+    from kb.review.standards import citation, item_text, standards
+
+    return tuple(Situation(f"{a}.{i}", a, i, citation(a, i), item_text(a, i), (), ())
+                 for a, items in standards().items() for i in range(1, len(items) + 1))
+
+
+def all_situations() -> dict[str, Situation]:
+    return {s.sid: s for s in (*situations(), *item_situations())}
+
+
 @dataclass(frozen=True)
 class ItemGuide:
     article: int

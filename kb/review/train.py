@@ -13,12 +13,13 @@ import json
 import math
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from kb.review.learned import LAWFUL, MODEL_FILE, LearnedModel
-from kb.review.situations import situations
+from kb.review.situations import all_situations, situations
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 C = 100.0  # inverse L2 strength; e5 vectors are unit-length, so weak regularisation (leave-one-set-out CV: 30–1000 alike)
@@ -60,6 +61,7 @@ def standard_examples() -> list[Example]:
     return out
 
 
+@lru_cache(maxsize=2)
 def corpus_sentences(root: Path = ROOT) -> list[str]:
     from kb.ingest import read_text
     from kb.review.clauses import split_clauses, units
@@ -165,6 +167,7 @@ def corpus_ceiling(model: LearnedModel, vectors, root: Path = ROOT) -> float:
     return float((1.0 - model.probabilities(vectors(sentences))[:, 0]).max()) if sentences else 0.0
 
 
+@lru_cache(maxsize=2)
 def reached_sentences(root: Path = ROOT) -> list[str]:
     from kb.ingest import read_text
     from kb.review.checker import _learned_gate, _skipped
@@ -179,7 +182,7 @@ def reached_sentences(root: Path = ROOT) -> list[str]:
 
 def situation_rows(vectors) -> tuple[list[str], np.ndarray]:
     ids, texts = [], []
-    for s in situations():
+    for s in all_situations().values():
         ids += [s.sid] * len(s.texts())
         texts += s.texts()
     return ids, vectors(texts)
