@@ -245,7 +245,7 @@ def _review(clauses: list[Clause], doc_time_limit: bool, tiers: Tiers) -> list[l
         pending += [(i, s) for s in left if not _learned_gate(s)]
     if learned_on and pending:
         for (i, sentence), prop in zip(pending, learned.propose([s for _, s in pending])):
-            if prop is not None:
+            if prop is not None and not _lawful_reading(prop.article, prop.item, sentence):
                 per_clause[i].setdefault((prop.article, prop.item),
                                          _learned_finding(clauses[i], sentence, prop, doc_time_limit))
     return [list(found.values()) for found in per_clause]
@@ -257,6 +257,11 @@ def _learned_gate(sentence: str) -> bool:
     return bool(_OPEN.search(sentence) or _EQUAL.search(sentence) or _PRO.search(sentence)
                 or _GOV_PROHIBITION.search(sentence) or _PENALTY.search(sentence)
                 or _CLEARING_TAIL.search(sentence) or _SELF_CONDEMN.search(sentence))
+
+
+def _lawful_reading(article: int, item: int, sentence: str) -> bool:
+    """The rules' own lawful readings of an item ("依法…", "公开招标…") hold for the learned tier too."""
+    return any(r.unless and re.search(r.unless, sentence) for r in RULES if (r.article, r.item) == (article, item))
 
 
 def _learned_finding(clause: Clause, sentence: str, prop: Proposal, doc_time_limit: bool) -> Finding:
