@@ -50,8 +50,15 @@ _PENALTY = re.compile(lx.PENALTY)
 _GOV_DUTY = re.compile(lx.GOV_DUTY)
 
 
+_WAIVER = re.compile(r"无需|无须|不需要?|不必|不要求|不再要求|不强制")
+_WAIVER_REACH = 4  # "无需在本县设立…": the waiver opens the requirement the rule matched
+
+
 def _prohibited(sentence: str, start: int, end: int) -> bool:
-    """True when the match sits inside a government-side prohibition or clean-up of the practice."""
+    """True when the match sits inside a government-side prohibition or clean-up of the practice, or the
+    requirement it names is waived ("无需在本县设立分支机构")."""
+    if any(start - w.end() <= _WAIVER_REACH for w in _WAIVER.finditer(sentence, 0, end)):
+        return True
     if (g := _GOV_PROHIBITION.search(sentence)) and g.start() < end:
         return True  # "行政机关不得滥用行政权力，…排斥外地经营者…"
     if _PENALTY.search(sentence, end):
@@ -153,7 +160,8 @@ _WEAK_LAWFUL = re.compile(rf"依法|按照国家|国家有关规定|国家规定
 
 def _fallback_finding(clause: Clause, sentence: str, scope: str) -> Finding | None:
     """The broad cue-combination tier (提示) for sentences no explicit rule covered."""
-    if _OPEN.search(sentence) or _EQUAL.search(sentence) or _WEAK_LAWFUL.search(sentence) or _GOV_DUTY.search(sentence):
+    if (_OPEN.search(sentence) or _EQUAL.search(sentence) or _WEAK_LAWFUL.search(sentence) or _GOV_DUTY.search(sentence)
+            or _WAIVER.search(sentence)):
         return None
     hit = fallback.suspect(sentence, scope)
     if hit is None:
@@ -252,11 +260,11 @@ def _review(clauses: list[Clause], doc_time_limit: bool, tiers: Tiers) -> list[l
 
 
 def _learned_gate(sentence: str) -> bool:
-    """Sentences the learned tier leaves alone: open to all / equal treatment / pro-competition wording, and
-    the government-side bans, penalties and clean-up orders regulations are made of."""
+    """Sentences the learned tier leaves alone: open to all / equal treatment / pro-competition wording, a
+    waived requirement, and the government-side bans, penalties and clean-up orders regulations are made of."""
     return bool(_OPEN.search(sentence) or _EQUAL.search(sentence) or _PRO.search(sentence)
                 or _GOV_PROHIBITION.search(sentence) or _PENALTY.search(sentence)
-                or _CLEARING_TAIL.search(sentence) or _SELF_CONDEMN.search(sentence))
+                or _CLEARING_TAIL.search(sentence) or _SELF_CONDEMN.search(sentence) or _WAIVER.search(sentence))
 
 
 def _lawful_reading(article: int, item: int, sentence: str) -> bool:
@@ -275,7 +283,7 @@ def _learned_finding(clause: Clause, sentence: str, prop: Proposal, doc_time_lim
     reason = (f"语义识别（置信度 {prop.confidence:.2f}）：条款与{citation(article, item)}“{standard}”所列情形相近，"
               f"最接近的情形是{prop.situation.basis}：“{prop.situation.text}”（相似度 {prop.similarity:.2f}）；"
               f"相同的词语：{words}。{guide.why if guide and guide.why else rule.why + '。'}"
-              + ("" if prop.sure else "置信度不高，请人工复核。") + note)
+              + ("" if prop.sure else "置信度未达到判定为违反的阈值，列为提示，请人工复核。") + note)
     advice = guide.advice.rstrip("。") if guide and guide.advice else rule.advice
     return Finding(clause.no, sentence, article, item, standard, reason, f"{advice}。参考修改为：“{rule.template}”",
                    severity, [*prop.words, "learned", prop.situation.sid])

@@ -139,8 +139,13 @@ def shared_words(sentence: str, references: list[str], limit: int = 5) -> tuple[
     return tuple(w for _, w in sorted(top))
 
 
+_GENERIC = {"应当", "可以", "必须", "按照", "有关", "相关", "进行", "给予", "对于", "其中", "以上"}
+
+
 def _content(word: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" and ch not in _STOP for ch in word) and not any(ch in "，。；：、" for ch in word)
+    """A stretch worth showing: a Chinese content character, no punctuation, not a bare modal/connective."""
+    return (word not in _GENERIC and any("\u4e00" <= ch <= "\u9fff" and ch not in _STOP for ch in word)
+            and not any(ch in "，。；：、" for ch in word))
 
 
 # --- the tier at run time ----------------------------------------------------------------------------
@@ -170,10 +175,15 @@ class Tier:
 
 @lru_cache(maxsize=1)
 def default_tier() -> Tier:
-    """The shipped model with the e5 encoder; a Tier with off_reason when either is missing or they differ."""
-    if not MODEL_FILE.exists():
+    """The shipped model with the e5 encoder (loaded once per process)."""
+    return load_tier(MODEL_FILE)
+
+
+def load_tier(path: Path) -> Tier:
+    """A model file with the e5 encoder; a Tier with off_reason when either is missing or they differ."""
+    if not path.exists():
         return Tier(None, None, "未找到语义审查模型文件，本次仅按规则审查。")
-    model = LearnedModel.load(MODEL_FILE)
+    model = LearnedModel.load(path)
     try:
         from kb.config import get_settings
         from kb.embed import load_encoder
