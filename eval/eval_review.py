@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.review.checker import Tiers, review_clause, review_file  # noqa: E402
-from kb.review.learned import Tier, default_tier  # noqa: E402
+from kb.review.checker import Tiers, review_clause, review_file
+from kb.review.learned import Tier, default_tier
 
 FLAG = {"违反", "提示"}
 ARTICLES = (8, 9, 10, 11)

@@ -18,12 +18,12 @@ from pathlib import Path
 
 from kb import errors
 from kb.models import Clause, Finding, ReviewResult
-from kb.review import lexicon as lx
 from kb.review import fallback, similarity
-from kb.review.learned import Proposal, Tier, default_tier
-from kb.review.situations import guides
+from kb.review import lexicon as lx
 from kb.review.clauses import has_words, split_clauses, split_paragraphs, units
+from kb.review.learned import Proposal, Tier, default_tier
 from kb.review.rules import BASIS_ARTICLES, NEEDS_BASIS, NOTE, RULES, VIOLATION, Rule
+from kb.review.situations import guides
 from kb.review.standards import citation, item_text
 
 SIM_THRESHOLD = 0.50  # cosine to an item's text; only with a cue word, only as 提示 (lower values added only false alarms on eval)

@@ -56,7 +56,7 @@ class LearnedModel:
                             meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8))
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> "LearnedModel":
+    def load(cls, path: Path = MODEL_FILE) -> LearnedModel:
         with np.load(path) as z:
             meta = json.loads(z["meta"].tobytes().decode())
             coef, intercept = z["coef"].astype(np.float32), z["intercept"].astype(np.float32)
@@ -158,8 +158,8 @@ class Tier:
     off_reason: str = ""
 
     def vectors(self, texts: list[str]) -> np.ndarray:
-        from kb.embed.cache import VectorCache, embed_passages
         from kb.config import get_settings
+        from kb.embed.cache import VectorCache, embed_passages
 
         cache = VectorCache(get_settings().cache_dir, self.encoder.name, self.encoder.dim)
         try:

@@ -82,7 +82,7 @@ def calibration_split(rows: list[tuple[str, dict]], share: float = CALIBRATION_S
     for key in sorted(by_class):
         idx = np.array(by_class[key])
         rng.shuffle(idx)
-        mask[idx[: int(round(len(idx) * share))]] = True
+        mask[idx[: round(len(idx) * share)]] = True
     return mask
 
 
@@ -189,9 +189,9 @@ def situation_rows(vectors) -> tuple[list[str], np.ndarray]:
 
 
 def main() -> int:
-    from kb.review.learned import Tier
     from kb.config import get_settings
     from kb.embed import load_encoder
+    from kb.review.learned import Tier
 
     encoder = load_encoder("e5", get_settings())
     tier = Tier(None, encoder)
