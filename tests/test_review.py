@@ -114,6 +114,69 @@ def test_stated_legal_basis_lowers_art10_severity():
     assert findings and all(f.severity == "需说明依据" for f in findings if f.article == 10)
 
 
+# --- the clause is the context of its sentences (new wording, in no training or eval file) ----------
+BENEFIT = "对入驻冷链物流园的企业，仓储用房租金前两年减半收取。"
+
+
+@pytest.mark.parametrize("qualifier", [
+    "减免标准和申请条件向社会公开，各类企业均可申请。",  # open to all on published criteria
+    "减免政策不区分企业注册地和所有制形式。",  # non-selective
+    "外地企业与本地企业享受同等待遇。",  # equal treatment
+])
+def test_a_lawful_qualifier_in_another_sentence_clears_the_benefit_in_every_tier(qualifier):
+    from kb.models import Clause
+    from kb.review.checker import Tiers, learned_view
+
+    assert (10, 3) in [(f.article, f.item) for f in review_clause(BENEFIT, tiers=Tiers(learned=False))]
+    assert learned_view(Clause(None, BENEFIT)) == [BENEFIT]  # alone, the learned tier reads the benefit
+    clause = BENEFIT + qualifier
+    assert _flags(clause) == [], review_clause(clause)
+    assert learned_view(Clause(None, clause)) == []  # with the qualifier, it reads neither sentence
+
+
+def test_published_criteria_do_not_clear_an_explicit_local_condition():
+    clause = "申报冷链补贴的企业须在本市注册并纳税。申报指南和评审标准向社会公开。"
+    assert [a for a, _ in _flags(clause)] and {a for a, _ in _flags(clause)} == {9}, review_clause(clause)
+
+
+def test_a_legal_basis_or_art12_exception_stated_in_another_sentence_governs_the_clause():
+    for measure, footing in [("对新入驻的总部企业，三年内免征城镇土地使用税。", "本条依据《中华人民共和国城镇土地使用税暂行条例》第六条执行。"),
+                             ("对县政府确定的重点企业给予清洁能源改造补贴。", "本条为推进大气污染防治而设，实施期限至2026年12月31日。")]:
+        assert {f.severity for f in review_clause(measure)} == {"违反"}
+        findings = review_clause(measure + footing)
+        assert findings and {f.severity for f in findings} == {"需说明依据"}, findings
+
+
+@pytest.mark.parametrize("text,why", [
+    ("本办法适用于在本市行政区域内从事冷链物流、仓储和配送服务的企业。", "适用范围或用语定义"),
+    ("本办法所称冷链物流企业，是指从事低温仓储、运输和配送的企业。", "适用范围或用语定义"),
+    ("到2028年，全市冷链仓储能力达到50万吨，冷链流通率提高到40%以上。", "规划目标"),
+    ("市商务局负责冷链物流发展的统筹协调，市财政局负责资金保障，各区人民政府做好属地服务。", "部门职责分工"),
+])
+def test_scope_targets_and_duties_address_no_operator_and_stay_unflagged(text, why):
+    from kb.review.context import not_a_measure
+
+    assert not_a_measure(text) == why
+    assert _flags(text) == [], review_clause(text)
+
+
+@pytest.mark.parametrize("text,key", [
+    ("到2027年，全县混凝土搅拌站数量控制在5家以内。", (8, 5)),  # a target that caps operators
+    ("市商务局负责确定全市冷链配送企业名单，名单内企业优先承接政府储备物资配送。", (8, 3)),  # a duty that picks them
+])
+def test_a_target_or_duty_that_binds_operators_is_still_a_measure(text, key):
+    from kb.review.context import not_a_measure
+
+    assert not_a_measure(text) == ""
+    assert key in _flags(text), review_clause(text)
+
+
+def test_a_restricted_scope_is_a_measure():
+    from kb.review.context import not_a_measure
+
+    assert not_a_measure("本办法仅适用于在本市注册并纳税的冷链物流企业。") == ""
+
+
 def test_findings_carry_standard_reason_and_suggestion():
     items = standards()
     for text, article, item in VIOLATING:

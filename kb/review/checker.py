@@ -2,11 +2,14 @@
 
 Per clause, per sentence: the explicit rules fire on their patterns unless the sentence is a prohibition of
 the very practice ("不得要求…在本地设立分支机构"), a lawful reading applies, or (for selective measures)
-the measure is open to all operators on published criteria. Art. 12 purposes with a time limit, and for
-art. 10 a stated legal basis, lower the severity to 需说明依据. Sentences no rule caught go to the recall
-tiers: cue-class combinations (kb.review.fallback, 提示), then the learned tier (kb.review.learned: e5
-embeddings and a classifier, 违反 or 提示 by confidence), batched over the whole draft. Without a usable
-learned model the old item-text similarity tier (提示) stands in and the result says so.
+the measure is open to all operators on published criteria. Art. 12 purposes with a time limit, and a stated
+legal basis (for the items whose text admits one), lower the severity to 需说明依据. Sentences no rule caught
+go to the recall tiers: cue-class combinations (kb.review.fallback, 提示), then the learned tier
+(kb.review.learned: e5 embeddings and a classifier, 违反 or 提示 by confidence), batched over the whole draft.
+Without a usable learned model the old item-text similarity tier (提示) stands in and the result says so.
+The lawful qualifiers are read once per clause (kb.review.context.ClauseContext): openness, equal treatment,
+a legal basis or an art. 12 exception stated in one sentence governs every sentence of the clause, in every
+tier. The recall tiers leave alone the sentences that address no operator (scope, targets, duties).
 Items under a prohibiting lead-in ("不得有下列行为：") are lists of banned practices and are skipped.
 """
 from __future__ import annotations
@@ -21,6 +24,7 @@ from kb.models import Clause, Finding, ReviewResult
 from kb.review import fallback, similarity
 from kb.review import lexicon as lx
 from kb.review.clauses import has_words, split_clauses, split_paragraphs, units
+from kb.review.context import ClauseContext, not_a_measure
 from kb.review.learned import Proposal, Tier, default_tier
 from kb.review.rules import BASIS_ARTICLES, NEEDS_BASIS, NOTE, RULES, VIOLATION, Rule
 from kb.review.situations import guides
@@ -37,12 +41,7 @@ _SELF_CONDEMN = re.compile(lx.SELF_CONDEMN)
 _FRAME_RULEMAKER = re.compile(r"^[^，。；]{0,4}(?:要求|设置|设定|限定|指定|排斥|歧视)|作为[^，。；]{0,6}(?:条件|因素|依据|前提)|为(?:条件|前提)")
 _FRAME_INSIDE = re.compile(r"^以|限制|阻碍|妨碍|排斥|要求|设置|设定|作为|为条件|为前提|歧视|强制|限定|指定|干预|区别")
 _OPERATOR_SUBJECT = re.compile(lx.OPERATOR)
-_OPEN = re.compile(lx.OPEN)
-_EQUAL = re.compile(lx.EQUAL)
 _PRO = re.compile(lx.PRO_COMPETITION)
-_BASIS = re.compile(lx.LEGAL_BASIS)
-_PURPOSE = re.compile(lx.ART12_PURPOSE)
-_TIME = re.compile(lx.TIME_LIMIT)
 _FRAME_REACH = 30  # a prohibition governs the words up to this far after it
 _LEAD_PROHIBITION = re.compile(lx.LEAD_PROHIBITION)
 _GOV_PROHIBITION = re.compile(lx.GOV_PROHIBITION)
@@ -80,16 +79,18 @@ def _prohibited(sentence: str, start: int, end: int) -> bool:
     return any(c.start() < end and start - c.start() <= _FRAME_REACH for c in _CLEARING.finditer(sentence))
 
 
-def _rule_hit(rule: Rule, sentence: str, scope: str) -> re.Match | None:
+def _rule_hit(rule: Rule, sentence: str, scope: str, ctx: ClauseContext | None = None) -> re.Match | None:
+    """The rule's match in the sentence, read with the clause's lawful qualifiers (the sentence's own without ctx)."""
+    ctx = ctx or ClauseContext.of(sentence)
     if rule.context and not re.search(rule.context, scope):
         return None
     if rule.no_context and re.search(rule.no_context, scope):
         return None
     if rule.unless and re.search(rule.unless, sentence):
         return None
-    if rule.open_suppresses and _OPEN.search(sentence):
+    if rule.open_suppresses and ctx.open_to_all:
         return None
-    if _EQUAL.search(sentence):
+    if ctx.equal:
         return None
     for pat in rule.compiled():
         for m in pat.finditer(sentence):
@@ -98,17 +99,18 @@ def _rule_hit(rule: Rule, sentence: str, scope: str) -> re.Match | None:
     return None
 
 
-def _severity(rule_severity: str, article: int, item: int, clause_text: str, doc_time_limit: bool) -> tuple[str, str]:
-    """Lower 违反 to 需说明依据 for art. 12 purposes with a time limit, or a stated legal basis; say why."""
-    if (article, item) in BASIS_ARTICLES and (m := _BASIS.search(clause_text)):
-        return NEEDS_BASIS, f"条款称“{m.group(0)}”，如确有法律、行政法规依据或经国务院批准，应在审查结论中写明具体依据条款。"
-    purpose = _PURPOSE.search(clause_text)
-    if purpose and (_TIME.search(clause_text) or doc_time_limit):
-        return NEEDS_BASIS, (f"条款以“{purpose.group(0)}”为目的并设定了实施期限，可能符合第十二条例外情形，"
+def _severity(severity: str, article: int, item: int, ctx: ClauseContext, any_item_basis: bool = False) -> tuple[str, str]:
+    """Lower 违反/提示 to 需说明依据 for art. 12 purposes with a time limit, or a stated legal basis; say why.
+    A basis counts for the items whose text admits one (BASIS_ARTICLES); for the recall tiers, whose item is an
+    estimate, for any item (any_item_basis)."""
+    if ctx.basis and (any_item_basis or (article, item) in BASIS_ARTICLES):
+        return NEEDS_BASIS, f"条款称“{ctx.basis}”，如确有法律、行政法规依据或经国务院批准，应在审查结论中写明具体依据条款。"
+    if ctx.exception:
+        return NEEDS_BASIS, (f"条款以“{ctx.purpose}”为目的并设定了实施期限，可能符合第十二条例外情形，"
                              "须在审查结论中说明没有对公平竞争影响更小的替代方案及合理的实施期限。")
-    if purpose:
-        return rule_severity, f"条款虽涉及“{purpose.group(0)}”，但未明确实施期限或终止条件，不满足第十二条的适用条件。"
-    return rule_severity, ""
+    if ctx.purpose:
+        return severity, f"条款虽涉及“{ctx.purpose}”，但未明确实施期限或终止条件，不满足第十二条的适用条件。"
+    return severity, ""
 
 
 def _suggestion(rule: Rule, sentence: str, span: str) -> str:
@@ -126,8 +128,8 @@ def _quote(sentence: str, start: int, end: int) -> str:
     return sentence[left:min(rights) if rights else len(sentence)]
 
 
-def _finding(rule: Rule, clause: Clause, sentence: str, m: re.Match, doc_time_limit: bool) -> Finding:
-    severity, note = _severity(rule.severity, rule.article, rule.item, clause.text, doc_time_limit)
+def _finding(rule: Rule, clause: Clause, sentence: str, m: re.Match, ctx: ClauseContext) -> Finding:
+    severity, note = _severity(rule.severity, rule.article, rule.item, ctx)
     span = m.group(0)
     standard = item_text(rule.article, rule.item)
     reason = (f"条款中“{_quote(sentence, m.start(), m.end())}”（触发词：{span}）{rule.why}，{'属于' if rule.severity == VIOLATION else '可能属于'}{citation(rule.article, rule.item)}“{standard}”所列情形"
@@ -136,8 +138,8 @@ def _finding(rule: Rule, clause: Clause, sentence: str, m: re.Match, doc_time_li
                    _suggestion(rule, sentence, span), severity, [span, rule.rid])
 
 
-def _similar_finding(clause: Clause, sentence: str) -> Finding | None:
-    if _OPEN.search(sentence) or _EQUAL.search(sentence) or _PRO.search(sentence):
+def _similar_finding(clause: Clause, sentence: str, ctx: ClauseContext) -> Finding | None:
+    if ctx.lawful_footing() or _PRO.search(sentence) or not_a_measure(sentence):
         return None
     (article, item), sim = similarity.nearest(sentence)
     if any(r.unless and re.search(r.unless, sentence) for r in RULES if (r.article, r.item) == (article, item)):
@@ -149,19 +151,20 @@ def _similar_finding(clause: Clause, sentence: str) -> Finding | None:
     if _prohibited(sentence, at, at + len(cue)):
         return None
     standard = item_text(article, item)
+    severity, note = _severity(NOTE, article, item, ctx, any_item_basis=True)
     reason = (f"条款含“{cue}”，表述与{citation(article, item)}“{standard}”相近（相似度 {sim:.2f}），"
-              "可能存在限制竞争的效果，请结合适用对象和条件人工复核。")
+              "可能存在限制竞争的效果，请结合适用对象和条件人工复核。" + note)
     suggestion = "请核实该措施是否对各类经营者一视同仁、条件是否公开客观；如存在区别对待，应删除相关条件或改为普惠性措施。"
-    return Finding(clause.no, sentence, article, item, standard, reason, suggestion, NOTE, [cue, "similarity"])
+    return Finding(clause.no, sentence, article, item, standard, reason, suggestion, severity, [cue, "similarity"])
 
 
 _WEAK_LAWFUL = re.compile(rf"依法|按照国家|国家有关规定|国家规定|有关规定|按规定|落实|{lx.LEGAL_BASIS}")
 
 
-def _fallback_finding(clause: Clause, sentence: str, scope: str) -> Finding | None:
+def _fallback_finding(clause: Clause, sentence: str, scope: str, ctx: ClauseContext) -> Finding | None:
     """The broad cue-combination tier (提示) for sentences no explicit rule covered."""
-    if (_OPEN.search(sentence) or _EQUAL.search(sentence) or _WEAK_LAWFUL.search(sentence) or _GOV_DUTY.search(sentence)
-            or _WAIVER.search(sentence)):
+    if (ctx.lawful_footing() or _WEAK_LAWFUL.search(sentence) or _GOV_DUTY.search(sentence) or _WAIVER.search(sentence)
+            or not_a_measure(sentence)):
         return None
     hit = fallback.suspect(sentence, scope)
     if hit is None:
@@ -174,10 +177,11 @@ def _fallback_finding(clause: Clause, sentence: str, scope: str) -> Finding | No
         return None
     standard = item_text(article, item)
     rule = next(r for r in RULES if (r.article, r.item) == (article, item))
+    severity, note = _severity(NOTE, article, item, ctx, any_item_basis=True)
     reason = (f"条款中“{cue}”与限制或优惠条件同时出现，可能构成{citation(article, item)}“{standard}”所列情形"
-              f"（{rule.what}），请结合适用对象和条件人工复核。")
+              f"（{rule.what}），请结合适用对象和条件人工复核。" + note)
     return Finding(clause.no, sentence, article, item, standard, reason,
-                   f"{rule.advice}。参考修改为：“{rule.template}”", NOTE, [cue, "fallback"])
+                   f"{rule.advice}。参考修改为：“{rule.template}”", severity, [cue, "fallback"])
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,7 @@ class Tiers:
 ALL = Tiers()
 
 
-def _rule_findings(clause: Clause, scope: str, doc_time_limit: bool, similarity_on: bool
+def _rule_findings(clause: Clause, scope: str, ctx: ClauseContext, similarity_on: bool
                    ) -> tuple[dict[tuple[int, int], Finding], list[str]]:
     """Findings of the rules tier for one clause, and the sentences no rule (or fallback) caught."""
     found: dict[tuple[int, int], Finding] = {}
@@ -208,7 +212,7 @@ def _rule_findings(clause: Clause, scope: str, doc_time_limit: bool, similarity_
         for rule in RULES:
             if rule.group and rule.group in fired_groups:
                 continue
-            m = _rule_hit(rule, sentence, scope)
+            m = _rule_hit(rule, sentence, scope, ctx)
             if m is None:
                 continue
             hit_here = True
@@ -218,10 +222,10 @@ def _rule_findings(clause: Clause, scope: str, doc_time_limit: bool, similarity_
             if key in found:
                 found[key].triggers.extend([m.group(0), rule.rid])
                 continue
-            found[key] = _finding(rule, clause, sentence, m, doc_time_limit)
+            found[key] = _finding(rule, clause, sentence, m, ctx)
         if hit_here:
             continue
-        f = _fallback_finding(clause, sentence, scope) or (_similar_finding(clause, sentence) if similarity_on else None)
+        f = _fallback_finding(clause, sentence, scope, ctx) or (_similar_finding(clause, sentence, ctx) if similarity_on else None)
         if f:
             found.setdefault((f.article, f.item), f)
         else:
@@ -239,32 +243,41 @@ def _review(clauses: list[Clause], doc_time_limit: bool, tiers: Tiers) -> list[l
     learned = tiers.learned_tier()
     learned_on = learned is not None and learned.model is not None
     per_clause: list[dict[tuple[int, int], Finding]] = []
+    contexts = [ClauseContext.of(c, doc_time_limit) for c in clauses]
     pending: list[tuple[int, str]] = []  # (clause index, sentence) for the learned tier
-    for i, clause in enumerate(clauses):
+    for i, (clause, ctx) in enumerate(zip(clauses, contexts)):
         if _skipped(clause):
             per_clause.append({})
             continue
         scope = f"{clause.heading}\n{clause.lead}\n{clause.text}"
         if tiers.rules:
-            found, left = _rule_findings(clause, scope, doc_time_limit, similarity_on=not learned_on)
+            found, left = _rule_findings(clause, scope, ctx, similarity_on=not learned_on)
         else:
             found, left = {}, [u.text for u in units(clause)]
         per_clause.append(found)
-        pending += [(i, s) for s in left if not _learned_gate(s)]
+        pending += [(i, s) for s in left if not _learned_gate(s, ctx)]
     if learned_on and pending:
         for (i, sentence), prop in zip(pending, learned.propose([s for _, s in pending])):
             if prop is not None and not _lawful_reading(prop.article, prop.item, sentence):
                 per_clause[i].setdefault((prop.article, prop.item),
-                                         _learned_finding(clauses[i], sentence, prop, doc_time_limit))
+                                         _learned_finding(clauses[i], sentence, prop, contexts[i]))
     return [list(found.values()) for found in per_clause]
 
 
-def _learned_gate(sentence: str) -> bool:
-    """Sentences the learned tier leaves alone: open to all / equal treatment / pro-competition wording, a
-    waived requirement, and the government-side bans, penalties and clean-up orders regulations are made of."""
-    return bool(_OPEN.search(sentence) or _EQUAL.search(sentence) or _PRO.search(sentence)
+def _learned_gate(sentence: str, ctx: ClauseContext | None = None) -> bool:
+    """Sentences the learned tier leaves alone: open to all / equal treatment anywhere in the clause,
+    pro-competition wording, a waived requirement, a sentence that addresses no operator, and the
+    government-side bans, penalties and clean-up orders regulations are made of."""
+    ctx = ctx or ClauseContext.of(sentence)
+    return bool(ctx.lawful_footing() or _PRO.search(sentence) or not_a_measure(sentence)
                 or _GOV_PROHIBITION.search(sentence) or _PENALTY.search(sentence)
                 or _CLEARING_TAIL.search(sentence) or _SELF_CONDEMN.search(sentence) or _WAIVER.search(sentence))
+
+
+def learned_view(clause: Clause, ctx: ClauseContext | None = None) -> list[str]:
+    """The sentences of a clause the learned tier reads when no rule has taken them (training calibrates on this)."""
+    ctx = ctx or ClauseContext.of(clause)
+    return [u.text for u in units(clause) if not _learned_gate(u.text, ctx)]
 
 
 def _lawful_reading(article: int, item: int, sentence: str) -> bool:
@@ -272,10 +285,10 @@ def _lawful_reading(article: int, item: int, sentence: str) -> bool:
     return any(r.unless and re.search(r.unless, sentence) for r in RULES if (r.article, r.item) == (article, item))
 
 
-def _learned_finding(clause: Clause, sentence: str, prop: Proposal, doc_time_limit: bool) -> Finding:
+def _learned_finding(clause: Clause, sentence: str, prop: Proposal, ctx: ClauseContext) -> Finding:
     """A learned proposal in a rule finding's shape: article, item, standard, reason, suggestion, severity."""
     article, item = prop.article, prop.item
-    severity, note = _severity(VIOLATION if prop.sure else NOTE, article, item, clause.text, doc_time_limit)
+    severity, note = _severity(VIOLATION if prop.sure else NOTE, article, item, ctx, any_item_basis=True)
     standard = item_text(article, item)
     guide = guides().get((article, item))
     rule = next(r for r in RULES if (r.article, r.item) == (article, item))

@@ -170,13 +170,12 @@ def corpus_ceiling(model: LearnedModel, vectors, root: Path = ROOT) -> float:
 @lru_cache(maxsize=2)
 def reached_sentences(root: Path = ROOT) -> list[str]:
     from kb.ingest import read_text
-    from kb.review.checker import _learned_gate, _skipped
-    from kb.review.clauses import split_clauses, units
+    from kb.review.checker import _skipped, learned_view
+    from kb.review.clauses import split_clauses
 
     out: list[str] = []
     for path in sorted((root / "corpus" / "regulations").glob("*.md")):
-        out += [u.text for c in split_clauses(read_text(path)) if not _skipped(c) for u in units(c)
-                if not _learned_gate(u.text)]
+        out += [s for c in split_clauses(read_text(path)) if not _skipped(c) for s in learned_view(c)]
     return list(dict.fromkeys(out))
 
 
