@@ -32,6 +32,7 @@ from kb.review.standards import citation, item_text
 
 SIM_THRESHOLD = 0.50  # cosine to an item's text; only with a cue word, only as 提示 (lower values added only false alarms on eval)
 _NEGATOR = re.compile(rf"(?:{lx.NEGATOR})[^。；，]{{0,6}}?(?:{lx.FRAME_VERB})")
+_LEAD_NEGATOR = re.compile(rf"^(?:{lx.NEGATOR})")
 _CLEARING = re.compile(lx.CLEARING)
 _CLEARING_TAIL = re.compile(lx.CLEARING_TAIL)
 _SELF_CONDEMN = re.compile(lx.SELF_CONDEMN)
@@ -69,8 +70,8 @@ def _prohibited(sentence: str, start: int, end: int) -> bool:
             continue
         if n.start() >= start and not _FRAME_INSIDE.search(sentence[n.end():end]):
             continue  # the negator is part of the restriction the rule describes
-        if n.start() < start and _FRAME_RULEMAKER.search(sentence[n.end(): end + 10]):
-            return True
+        if _FRAME_RULEMAKER.search(_LEAD_NEGATOR.sub("", sentence[n.start(): end + 10])):
+            return True  # "…不得限定采购本地产品": a ban on restricting, whoever is addressed
         segments = re.split(r"[，,：:]", sentence[: n.start()])
         subject = segments[-1] if len(segments[-1]) > 5 or len(segments) < 2 else segments[-2] + segments[-1]
         if _OPERATOR_SUBJECT.search(subject) and not re.search(r"任何(?:单位|组织|部门|个人|机关|人)|各级|各部门|有关单位|行政机关", subject):
