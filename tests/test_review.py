@@ -472,6 +472,20 @@ def test_learned_model_file_is_small_and_names_its_encoder():
     assert held_out["specificity"] >= 0.95 and 0.5 < held_out["recall"] <= 1.0
 
 
+def test_a_learned_proposal_replaces_the_fallbacks_guess_for_the_same_sentence():
+    from kb.review.checker import Tiers
+
+    _learned_or_skip()
+    text = "在本县注册的运输企业承接县内砂石运输，外地车辆不得承运。"
+    (guess,) = review_clause(text, tiers=Tiers(learned=False))
+    assert "fallback" in guess.triggers  # no explicit rule covers it; the cue-combination tier guesses an item
+    proposed = review_clause(text, tiers=Tiers(rules=False))
+    assert proposed and all("learned" in f.triggers for f in proposed)
+    both = review_clause(text)
+    assert [(f.article, f.item) for f in both] == [(f.article, f.item) for f in proposed]
+    assert not any("fallback" in f.triggers for f in both)
+
+
 # --- training: groups, drafts as data, calibration held out by group (no embedding needed) -------------
 def test_a_clause_set_and_the_drafts_written_with_it_are_one_group():
     from kb.review.train import group_of

@@ -202,10 +202,12 @@ ALL = Tiers()
 
 
 def _rule_findings(clause: Clause, scope: str, ctx: ClauseContext, similarity_on: bool
-                   ) -> tuple[dict[tuple[int, int], Finding], list[str]]:
-    """Findings of the rules tier for one clause, and the sentences no rule (or fallback) caught."""
+                   ) -> tuple[dict[tuple[int, int], Finding], list[str], dict[str, Finding]]:
+    """Findings of the explicit rules for one clause, the sentences no rule caught, and the hunches of the
+    cue-combination (or similarity) fallback on some of those, by sentence."""
     found: dict[tuple[int, int], Finding] = {}
     left: list[str] = []
+    hunches: dict[str, Finding] = {}
     for unit in units(clause):
         sentence = unit.text
         fired_groups: set[str] = set()
@@ -226,12 +228,11 @@ def _rule_findings(clause: Clause, scope: str, ctx: ClauseContext, similarity_on
             found[key] = _finding(rule, clause, sentence, m, ctx)
         if hit_here:
             continue
+        left.append(sentence)
         f = _fallback_finding(clause, sentence, scope, ctx) or (_similar_finding(clause, sentence, ctx) if similarity_on else None)
         if f:
-            found.setdefault((f.article, f.item), f)
-        else:
-            left.append(sentence)
-    return found, left
+            hunches[sentence] = f
+    return found, left, hunches
 
 
 def _skipped(clause: Clause) -> bool:
@@ -240,28 +241,38 @@ def _skipped(clause: Clause) -> bool:
 
 
 def _review(clauses: list[Clause], doc_time_limit: bool, tiers: Tiers) -> list[list[Finding]]:
-    """Findings per clause: the rules first, then one batch of the learned tier over what they left."""
+    """Findings per clause: the rules first, then one batch of the learned tier over what they left. Where the
+    cue-combination fallback had a hunch, a learned proposal for the same sentence replaces it: the fallback's
+    item is a guess from context words, the learned item is a classifier's choice (held out by group it names
+    the item more often), and its finding names the nearest standard situation."""
     learned = tiers.learned_tier()
     learned_on = learned is not None and learned.model is not None
     per_clause: list[dict[tuple[int, int], Finding]] = []
     contexts = [ClauseContext.of(c, doc_time_limit) for c in clauses]
     pending: list[tuple[int, str]] = []  # (clause index, sentence) for the learned tier
+    hunches: list[dict[str, Finding]] = []  # per clause: the fallback's findings, by sentence
     for i, (clause, ctx) in enumerate(zip(clauses, contexts)):
         if _skipped(clause):
             per_clause.append({})
+            hunches.append({})
             continue
         scope = f"{clause.heading}\n{clause.lead}\n{clause.text}"
         if tiers.rules:
-            found, left = _rule_findings(clause, scope, ctx, similarity_on=not learned_on)
+            found, left, hunch = _rule_findings(clause, scope, ctx, similarity_on=not learned_on)
         else:
-            found, left = {}, [u.text for u in units(clause)]
+            found, left, hunch = {}, [u.text for u in units(clause)], {}
         per_clause.append(found)
+        hunches.append(hunch)
         pending += [(i, s) for s in left if not _learned_gate(s, ctx)]
     if learned_on and pending:
         for (i, sentence), prop in zip(pending, learned.propose([s for _, s in pending])):
             if prop is not None and not _lawful_reading(prop.article, prop.item, sentence):
+                hunches[i].pop(sentence, None)
                 per_clause[i].setdefault((prop.article, prop.item),
                                          _learned_finding(clauses[i], sentence, prop, contexts[i]))
+    for found, hunch in zip(per_clause, hunches):
+        for f in hunch.values():
+            found.setdefault((f.article, f.item), f)
     return [list(found.values()) for found in per_clause]
 
 
