@@ -427,6 +427,8 @@ def review(
     counts = result.counts()
     console.print(f"[bold]{escape(str(file))}[/bold]：识别 {result.clauses} 条，发现 {len(result.findings)} 处问题"
                   + ("（" + "，".join(f"{k} {v}" for k, v in counts.items()) + "）" if counts else ""))
+    for note in result.notes:  # e.g. unnumbered text reviewed paragraph by paragraph
+        console.print(f"[yellow]说明：[/yellow]{escape(note)}")
     for f in result.findings:
         console.print(f"\n[bold]{escape(f.clause_no or '（未编号）')}[/bold] {citation(f.article, f.item)} [red]{f.severity}[/red]")
         console.print(f"  条款：{escape(f.clause)}")

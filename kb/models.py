@@ -324,6 +324,7 @@ class ReviewResult:
     clause_list: list[Clause] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     date: str = ""  # ISO date of the review
+    notes: list[str] = field(default_factory=list)  # what the checker did to the input, for the user ("按段落拆分")
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -338,6 +339,7 @@ class ReviewResult:
             "date": self.date,
             "counts": self.counts(),
             "findings": [f.to_json() for f in self.findings],
+            "notes": list(self.notes),
         }
 
 

@@ -4,6 +4,7 @@ Drafts mix numbering styles: 第X条, 一、, （一）/(一), 1./1、, （1）.
 unmarked lines continue the open clause. A marker line that is only a short title ("一、总体要求") is a
 heading, not a clause. The clause number is the path of the enclosing labels ("第三条（二）", "二、（一）"),
 shortened to "3." when arabic numbers run through the whole draft without restarting (plan style).
+Text without any numbering (a pasted clause, a memo) is split into paragraphs by `split_paragraphs`.
 """
 from __future__ import annotations
 
@@ -123,3 +124,31 @@ def units(clause: Clause) -> list[Clause]:
     if len(parts) == 1:
         return [clause]
     return [Clause(clause.no, s, clause.heading, sentence=i, lead=clause.lead) for i, s in enumerate(parts, 1)]
+
+
+_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+_ENDS_SENTENCE = re.compile(r"[。！？!?]\s*$")
+
+
+def has_words(text: str) -> bool:
+    """True when the text holds at least one Chinese character or letter (digits and punctuation alone do not count)."""
+    return bool(_WORD.search(text or ""))
+
+
+def split_paragraphs(text: str) -> list[Clause]:
+    """Unnumbered text as clauses "1", "2", …: a blank line, or a line break after a sentence that ends in 。,
+    opens a new paragraph; any other line break (a PDF's visual wrap) continues the paragraph. A short
+    title-like paragraph (no sentence punctuation) is a heading when other paragraphs exist."""
+    paragraphs: list[list[str]] = [[]]
+    for raw in text.replace("\r", "\n").split("\n"):
+        line = raw.strip()
+        if not line:
+            paragraphs.append([])
+            continue
+        if paragraphs[-1] and _ENDS_SENTENCE.search(paragraphs[-1][-1]):
+            paragraphs.append([])
+        paragraphs[-1].append(line)
+    texts = ["".join(p) for p in paragraphs if p and has_words("".join(p))]
+    bodies = [t for t in texts if not _is_heading(t)] or texts
+    heading = next((t for t in texts if t not in bodies), "")
+    return [Clause(str(i), t, heading) for i, t in enumerate(bodies, 1)]

@@ -168,6 +168,11 @@ def hits_to_html(hits: list[dict], terms: list[str]) -> str:
 
 # --- 公平竞争审查 ---------------------------------------------------------------------------------
 def review_summary(result, source: str) -> str:
+    """What the review did with the text (e.g. split unnumbered text into paragraphs), then what it found."""
+    return "".join(notice(esc(n), "info") for n in result.notes) + _review_counts(result, source)
+
+
+def _review_counts(result, source: str) -> str:
     findings = result.findings
     n_clauses = result.clauses if isinstance(result.clauses, int) else len(result.clauses)
     if not findings:
