@@ -72,16 +72,31 @@ def rebuild_index(settings: Settings, actor: audit.Actor, collection: str = "def
 
 
 def import_library(settings: Settings, path: Path, actor: audit.Actor, progress: bool = False,
-                   on_wait: OnWait = None) -> dict:
-    """`kb library import` under its own lock (it writes only indexes/library)."""
+                   on_wait: OnWait = None, spec: str | None = None) -> dict:
+    """`kb library import` under its own lock (it writes only the library collection). spec: the encoder,
+    when not the library's default (the static model)."""
     with write_lock(settings, LIBRARY, f"{actor.user} 导入国家法律法规库", on_wait):
         from kb.index.build import import_library as _import
 
         removed = remove_leftovers(settings, "library")
-        report = _import(path, settings, progress=progress)
+        report = _import(path, settings, progress=progress, spec=spec)
         audit.record(settings, audit.INDEX_BUILD, actor, collection="library", laws=report.get("laws"),
                      chunks=report.get("chunks"))
     return {**report, "leftovers_removed": removed}
+
+
+def migrate_index(settings: Settings, target: str, collections: list[str], actor: audit.Actor,
+                  progress: bool = False, on_wait: OnWait = None) -> list[dict]:
+    """`kb index migrate`: copy built collections to another store under both collections' locks."""
+    from kb.index.build import migrate
+
+    with write_lock(settings, CORPUS, f"{actor.user} 迁移索引", on_wait), \
+            write_lock(settings, LIBRARY, f"{actor.user} 迁移索引", on_wait):
+        moved = migrate(settings, target, collections, progress=progress)
+        for m in moved:
+            audit.record(settings, audit.INDEX_BUILD, actor, collection=m["collection"], migrated_to=target,
+                         documents=m["documents"], chunks=m["chunks"])
+    return moved
 
 
 def remove_leftovers(settings: Settings, collection: str) -> list[str]:

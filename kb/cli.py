@@ -27,6 +27,17 @@ def emit_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+@app.callback()
+def _options(store: Optional[str] = typer.Option(
+        None, "--store", help="索引存储：local（默认，indexes/ 下的文件）、milvus:///绝对路径/kb.db（Milvus Lite）或 "
+                              "milvus://主机:19530 或 milvus://主机:19530/库名（Milvus 服务，令牌用 KB_MILVUS_TOKEN）；也可设 KB_STORE")):
+    """政策知识库：规划与法规的结构化检索、问答与公平竞争审查"""
+    import os
+
+    if store:  # every command reads its settings from the environment (kb.config.get_settings)
+        os.environ["KB_STORE"] = store
+
+
 # --- parse ---------------------------------------------------------------------------------------
 @app.command()
 def parse(file: Path = typer.Argument(..., help="要解析的文件（.txt/.md/.pdf/.docx）"), as_json: bool = JsonOpt):
@@ -183,6 +194,28 @@ def index_build(
                   f"向量模型 {summary['model'] or '无（仅关键词）'}，用时 {summary['seconds']} 秒")
 
 
+@index_app.command("migrate")
+def index_migrate(
+    to: str = typer.Option(..., "--to", help="目标存储，如 milvus:///srv/kb/kb.db 或 milvus://10.0.0.5:19530"),
+    collection: str = typer.Option("all", "--collection", help="default、library 或 all（默认：已建立的全部检索库）"),
+    as_json: bool = JsonOpt,
+):
+    """把已建立的索引原样复制到另一个存储（条文、分词和向量都不重新计算），例如从本机文件迁到 Milvus。"""
+    from kb.audit import Actor
+    from kb.changes import migrate_index
+
+    collections = ["default", "library"] if collection == "all" else [collection]
+    moved = migrate_index(get_settings(), to, collections, Actor.cli(), progress=not as_json, on_wait=_on_wait)
+    if as_json:
+        emit_json(moved)
+        return
+    if not moved:
+        raise errors.IndexMissing("当前存储中没有可迁移的检索库")
+    for m in moved:
+        console.print(f"已迁移 {m['collection']}：{m['documents']} 个文件，{m['chunks']} 个条文片段 → {m['target']}，"
+                      f"用时 {m['seconds']} 秒")
+
+
 @index_app.command("check")
 def index_check(
     repair: bool = typer.Option(True, "--repair/--no-repair", help="发现问题时自动修复（默认修复）"),
@@ -283,8 +316,8 @@ def library_import(
     from kb.audit import Actor
     from kb.changes import import_library
 
-    report = import_library(_settings_with_model(embed_model), path, Actor.cli(), progress=not as_json,
-                            on_wait=_on_wait)
+    report = import_library(get_settings(), path, Actor.cli(), progress=not as_json, on_wait=_on_wait,
+                            spec=embed_model)
     if as_json:
         emit_json(report)
         return

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import tarfile
+from pathlib import Path
 
 import pytest
 
 from kb import errors
-from kb.library import iter_library, law_from_file, library_hash, parse_law
+from kb.library import iter_library, law_documents, law_from_file, library_hash, parse_law
 
 from conftest import FAIR_COMPETITION
 
@@ -61,3 +62,53 @@ def test_law_without_numbering_is_kept_whole():
     assert "INFO END" not in doc.articles[0].text and "2017年11月4日" not in doc.articles[0].text
     with pytest.raises(errors.EmptyDocument):
         parse_law(law_from_file("DLC/某条例(2022-05-30).md", "# 某条例\n\n2022年5月30日 通过\n\n<!-- INFO END -->\n"))
+
+
+ARCHIVE = Path(__file__).resolve().parent.parent / "data" / "lawrefbook-md.tar.xz"
+
+
+@pytest.fixture(scope="module")
+def library_documents():
+    return law_documents(ARCHIVE)
+
+
+def test_the_civil_code_is_one_law_with_continuous_articles(library_documents):
+    docs, failed = library_documents
+    code = [d for d in docs if d.title == "民法典"]
+    assert len(code) == 1 and not any(d.title.endswith("编") for d in docs)  # no "民法典合同编" documents
+    numbers = [a.number for a in code[0].articles]
+    assert numbers == list(range(1, 1261))  # 总则 to 附则, in order, nothing lost or doubled
+    art = code[0].article(577)
+    assert art.heading_path[0] == "合同编" and "违约责任" in art.heading and art.label == "第五百七十七条"
+    assert code[0].text[art.start:art.end].startswith("第五百七十七条")  # offsets point into the merged text
+    assert len(failed) == 4 and all("没有可读取的文字" in f["reason"] for f in failed)
+
+
+def test_every_library_law_is_read_once_with_its_level_and_versions(library_documents):
+    docs, _ = library_documents
+    assert len(docs) == 3464 and len({d.doc_id for d in docs}) == len(docs)
+    by_title = {}
+    for d in docs:
+        by_title.setdefault(d.title, []).append(d)
+    for versions in by_title.values():  # exactly one current version per law, the newest
+        current = [d for d in versions if d.status == "现行有效"]
+        assert len(current) == 1 and current[0].date == max(d.date for d in versions)
+    assert {d.kind for d in docs} >= {"法律", "行政法规", "司法解释", "地方性法规", "案例"}
+
+
+def test_exact_lookup_of_a_civil_code_article(tmp_settings, tmp_path):
+    """《民法典》第一千零一条 is found by its number, cited as 民法典 with its 编 in the heading."""
+    import tarfile
+
+    from kb.index.build import import_library
+    from kb.retrieve import get_retriever
+
+    lib = tmp_path / "lib"
+    with tarfile.open(ARCHIVE) as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith("./民法典/") and m.isfile()]
+        tar.extractall(lib, members=members, filter="data")
+    report = import_library(lib, tmp_settings, progress=False)
+    assert report["laws"] == 1 and report["chunks"] >= 1260
+    hit = get_retriever(tmp_settings, collection="library").search("民法典第一千零一条", k=1, mode="bm25")[0]
+    c = hit.chunk
+    assert (c.doc_title, c.article, c.label) == ("民法典", 1001, "第一千零一条") and c.heading.startswith("人格权编")

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,8 @@ from kb import errors
 from kb.models import SUPERSEDED
 from kb.retrieve import Retriever, collapse_duplicates, get_retriever, validate_query
 from kb.models import Hit
+
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +146,28 @@ def test_effective_date_question_finds_the_commencement_article(retriever, query
 def test_effective_date_question_without_a_document_is_ordinary_search(retriever):
     hits = retriever.search("什么时候开始施行", k=3)
     assert hits and all("exact" not in h.scores for h in hits)
+
+
+def test_a_question_sharing_no_word_with_its_article_is_found_through_e5(retriever):
+    """行政处罚法第三十六条 (二年内未被发现的，不再给予行政处罚) asked in words it does not use."""
+    question = "做了错事两年都没人发现，之后还会挨罚吗"
+    article = next(c for c in retriever.store.doc_chunks("xzcff-2021") if c.article == 36)
+    assert not set(retriever.seg.tokens(question)) & set(retriever.seg.tokens(article.text))
+    key = ("xzcff-2021", 36)
+    assert key not in [(h.chunk.doc_id, h.chunk.article) for h in retriever.search(question, k=3, mode="bm25")]
+    assert [(h.chunk.doc_id, h.chunk.article) for h in retriever.search(question, k=1, mode="dense")] == [key]
+    assert key in [(h.chunk.doc_id, h.chunk.article) for h in retriever.search(question, k=5)]
+
+
+def test_the_query_path_imports_no_torch(indexed_settings):
+    """Searching (every mode) and answering run on numpy, jieba, bm25s, FAISS and the e5 engine only."""
+    script = ("import sys\n"
+              "from kb.cli import main\n"
+              "for mode in ('bm25', 'dense', 'hybrid'):\n"
+              "    assert main(['search', '企业开办要几天', '--mode', mode, '--json']) == 0\n"
+              "assert main(['ask', '企业开办要几天', '--json']) == 0\n"
+              "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n")
+    env = {**os.environ, "KB_ROOT": str(indexed_settings.root), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

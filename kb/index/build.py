@@ -130,13 +130,15 @@ def embed(texts: list[str], encoder: Encoder | None, settings: Settings, bar):
 
 
 # --- encoders of a collection ------------------------------------------------------------------------------------
-def build_encoder(settings: Settings, collection: str) -> Encoder | None:
-    """The encoder a (re)build uses; None (BM25 only, with a warning) when the default one is unavailable."""
-    spec = default_spec(settings, collection)
+def build_encoder(settings: Settings, collection: str, spec: str | None = None) -> Encoder | None:
+    """The encoder a (re)build uses: `spec` when given, else the collection's default; None (BM25 only, with a
+    warning) when the default one is unavailable."""
+    explicit = bool(spec) or (collection == "default" and bool(settings.embed_model))
+    spec = spec or default_spec(settings, collection)
     try:
         return load_encoder(spec, settings)
     except errors.ModelError:
-        if collection == "default" and settings.embed_model:
+        if explicit:
             raise  # an explicit choice that cannot be loaded is an error
         _warn(f"提示：向量模型 {spec} 不可用，本次只建立关键词（BM25）索引；准备好模型后请重新建立索引。")
         return None
@@ -195,8 +197,9 @@ def update_index(settings: Settings | None = None, collection: str = "default", 
         store.close()
 
 
-def import_library(path, settings: Settings | None = None, progress: bool = True) -> dict:
-    """Parse every law of the library (kb.library) and (re)build the "library" collection from them."""
+def import_library(path, settings: Settings | None = None, progress: bool = True, spec: str | None = None) -> dict:
+    """Parse every law of the library (kb.library) and (re)build the "library" collection from them, embedded
+    with `spec` (default: the project's static model; e5 at ~6 passages/s would take hours for 147k chunks)."""
     from kb.library import law_documents
 
     settings = settings or get_settings()
@@ -208,7 +211,7 @@ def import_library(path, settings: Settings | None = None, progress: bool = True
         raise errors.InputError(f"法律法规库中没有可解析的法律：{path}", hint="请确认是 lawrefbook 的 .tar.xz 或解压目录")
     store = connect(settings, LIBRARY)
     try:
-        summary = write_documents(store, docs, build_encoder(settings, LIBRARY), settings, fresh=True,
+        summary = write_documents(store, docs, build_encoder(settings, LIBRARY, spec), settings, fresh=True,
                                   progress=progress)
     finally:
         store.close()
