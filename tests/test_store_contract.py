@@ -137,7 +137,7 @@ def test_killed_build_leaves_the_previous_index_usable(small, monkeypatch):
     def killed(*args, **kwargs):
         raise KeyboardInterrupt("killed mid-build")
 
-    monkeypatch.setattr(build_mod, "segment", killed)  # dies while the new documents are being prepared
+    monkeypatch.setattr(build_mod, "prepare", killed)  # dies while the new documents are being prepared
     with pytest.raises(KeyboardInterrupt):
         build_index(small, progress=False)
     monkeypatch.undo()

@@ -31,6 +31,7 @@ class Encoder(ABC):
     name: str  # exact identity of the weights ("multilingual-e5-small-q4@3f2a…"), recorded in the index
     spec: str  # how to load it again: "e5", "kb-static-zh" or an absolute folder path
     dim: int
+    cheap: bool = False  # recomputing beats caching: builds run it in their worker processes, uncached
 
     @abstractmethod
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

@@ -37,6 +37,8 @@ def read_marker(folder: Path) -> dict:
 
 
 class StaticEncoder(Encoder):
+    cheap = True  # a jieba cut and a table lookup per text
+
     def __init__(self, path: str | Path, spec: str | None = None, segmenter=None):
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer

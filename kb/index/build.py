@@ -6,11 +6,14 @@ unchanged keeps its stored terms and vectors; nothing is segmented or embedded t
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
 
 from kb import errors
 from kb.chunking import chunk_document
@@ -68,8 +71,7 @@ def write_documents(store: IndexStore, docs: Sequence[Document], encoder: Encode
     fresh_docs = [d for d in groups if d not in unchanged]
     fresh_chunks = [c for d in fresh_docs for c in groups[d][1]]
     with progress_bar(progress) as bar:
-        terms = segment([c.index_text for c in fresh_chunks], settings.build_threads, bar)
-        vectors = embed([c.index_text for c in fresh_chunks], encoder, settings, bar)
+        terms, vectors = prepare([c.index_text for c in fresh_chunks], encoder, settings, bar)
     with store.writer(fresh=fresh or not old, encoder=info, analysis=seg.analysis) as w:
         if not fresh:
             w.remove([d for d in store.documents() if d not in groups])
@@ -88,31 +90,56 @@ def write_documents(store: IndexStore, docs: Sequence[Document], encoder: Encode
             "model": info.name if info else None}
 
 
-def segment(texts: list[str], workers: int, bar) -> list[list[str]]:
-    """Index terms of each text; in worker processes when there are many (the library's 147k chunks)."""
+def prepare(texts: list[str], encoder: Encoder | None, settings: Settings, bar):
+    """(terms, vectors) of each text. Many texts are split over worker processes (one per core): segmentation
+    always, and embedding too when the encoder is cheaper to run than to cache (the static model: a jieba cut
+    and a table lookup); otherwise vectors come through the content-hash cache (e5, with its own threads)."""
+    parallel = len(texts) >= PARALLEL_FROM and settings.build_threads > 1
+    cheap = encoder is not None and encoder.cheap
+    if parallel:
+        terms, vectors = _in_workers(texts, encoder.spec if cheap else None, settings, bar)
+    else:
+        terms, vectors = segment(texts, bar), None
+    if encoder is not None and vectors is None:
+        vectors = embed(texts, encoder, settings, bar)
+    return terms, vectors
+
+
+def segment(texts: list[str], bar) -> list[list[str]]:
     from kb.segment import get_segmenter
 
+    seg, out = get_segmenter(), []
     task = bar.add_task("分词", total=len(texts))
-    if len(texts) < PARALLEL_FROM or workers < 2:
-        seg, out = get_segmenter(), []
-        for t in texts:
-            out.append(seg.index_terms(t))
-            bar.advance(task)
-        return out
-    batches = [texts[i:i + _SEG_BATCH] for i in range(0, len(texts), _SEG_BATCH)]
-    out = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for terms in pool.map(_segment_batch, batches):
-            out += terms
-            bar.advance(task, len(terms))
+    for t in texts:
+        out.append(seg.index_terms(t))
+        bar.advance(task)
     return out
 
 
-def _segment_batch(texts: list[str]) -> list[list[str]]:
+def _in_workers(texts: list[str], spec: str | None, settings: Settings, bar):
+    batches = [texts[i:i + _SEG_BATCH] for i in range(0, len(texts), _SEG_BATCH)]
+    task = bar.add_task("分词" + ("和计算向量" if spec else ""), total=len(texts))
+    terms, vectors = [], []
+    with ProcessPoolExecutor(max_workers=settings.build_threads) as pool:
+        for t, v in pool.map(_work_batch, batches, [spec] * len(batches), [settings] * len(batches)):
+            terms += t
+            if v is not None:
+                vectors.append(v)
+            bar.advance(task, len(t))
+    return terms, (np.concatenate(vectors) if spec and vectors else None)
+
+
+def _work_batch(texts: list[str], spec: str | None, settings: Settings):
     from kb.segment import get_segmenter
 
     seg = get_segmenter()
-    return [seg.index_terms(t) for t in texts]
+    terms = [seg.index_terms(t) for t in texts]
+    return terms, (_worker_encoder(spec, settings).encode_passages(texts) if spec else None)
+
+
+@functools.lru_cache(maxsize=2)
+def _worker_encoder(spec: str, settings: Settings) -> Encoder:
+    return load_encoder(spec, settings)  # once per worker process
 
 
 def embed(texts: list[str], encoder: Encoder | None, settings: Settings, bar):
