@@ -5,7 +5,8 @@ one viewer account per user, starts `kb serve` on a free 127.0.0.1 port, and let
 the login form and then call the event the page calls (POST /gradio_api/queue/join, result read from the SSE
 stream /gradio_api/queue/data), one request after another, like one browser tab each. Reports requests,
 errors (a failed call, or an error box in the answer; must be 0), p50/p95/max latency and the load average
-of the machine (client and server share it). Writes eval/out/bench_app_<endpoint>_<users>u.json.
+of the machine (client and server share it); and the cold start: from `kb serve` to the login page, and to the
+first answer (target ≤ 6 s). Writes eval/out/bench_app_<endpoint>_<users>u.json.
 
     .venv/bin/python eval/bench_app.py [--users 20] [--seconds 60] [--endpoint ask|search]
 """
@@ -157,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
     proc = start_app(root, port, log_path)
     startup = time.perf_counter() - t_start
+    Tab(f"http://127.0.0.1:{port}", "user0", "ask").call([QUESTIONS[0]])  # the first user's first answer
+    first_answer = time.perf_counter() - t_start
     latencies: list[float] = []
     errors: list[str] = []
     loads: list[float] = []
@@ -182,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.kill()
     result = {
         "endpoint": args.endpoint, "users": args.users, "seconds": args.seconds, "startup_s": round(startup, 1),
+        "first_answer_s": round(first_answer, 1),
         "requests": len(latencies), "errors": len(errors), "throughput_rps": round(len(latencies) / args.seconds, 2),
         "p50_s": round(percentile(latencies, 50), 3), "p95_s": round(percentile(latencies, 95), 3),
         "max_s": round(max(latencies), 3) if latencies else None,

@@ -81,3 +81,22 @@ def test_a_document_added_by_one_process_is_found_by_another(milvus_server, tmp_
     finally:
         searcher.stdin.close()
         searcher.wait(timeout=30)
+
+
+def test_a_milvus_lite_file_built_by_one_process_is_searched_by_the_next(tmp_path):
+    """A Lite file is opened by one process at a time; collections reopened from disk start released."""
+    root = tmp_path / "root"
+    shutil.copytree(CORPUS, root / "corpus")
+    env = {**os.environ, "KB_ROOT": str(root), "KB_CACHE_DIR": str(SHARED_CACHE), "PYTHONPATH": str(ROOT)}
+    store = f"milvus://{tmp_path / 'lite' / 'kb.db'}"
+
+    def kb(*args):
+        out = subprocess.run([sys.executable, "-m", "kb.cli", "--store", store, *args], capture_output=True,
+                             text=True, env=env, cwd=root, timeout=600)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    assert kb("index", "build", "--json")["chunks"] > 1500
+    hits = kb("search", "公平竞争审查条例第八条", "--json", "-k", "1")
+    assert (hits[0]["doc_id"], hits[0]["label"]) == ("gpjzsc-2024", "第八条")
+    assert kb("ask", "企业开办要在多长时间内完成？", "--json")["citations"][0]["doc_id"] == "yj-plan-2022"

@@ -108,6 +108,14 @@ class MilvusStore(IndexStore):
         p = self._state.get("physical", 0) if physical is None else physical
         return {k: f"{self.prefix}_p{p}_{k}" for k in ("chunks", "docs", "terms")}
 
+    def _live(self) -> dict[str, str]:
+        """The live copy's collections, loaded (once per store object)."""
+        if not getattr(self, "_loaded", False) and self.generation():
+            for name in self.names().values():
+                self.load(name)
+            self._loaded = True
+        return self.names()
+
     def _read_state(self) -> dict:
         from pymilvus import DataType
 
@@ -119,8 +127,17 @@ class MilvusStore(IndexStore):
             index = self.client.prepare_index_params()
             index.add_index("v", index_type="FLAT", metric_type="L2")
             self.client.create_collection(self.meta_name, schema=schema, index_params=index)
+        self.load(self.meta_name)
         rows = self.client.get(self.meta_name, ids=[STATE], output_fields=["value"])
         return json.loads(rows[0]["value"]) if rows else {"generation": 0, "physical": 0}
+
+    def load(self, name: str) -> str:
+        """Collections are loaded before they can be read; one reopened from disk starts released."""
+        from pymilvus.client.types import LoadState
+
+        if self.client.get_load_state(name).get("state") != LoadState.Loaded:
+            self.client.load_collection(name)
+        return name
 
     def _write_state(self, state: dict) -> None:
         self.client.upsert(self.meta_name, [{"key": STATE, "value": json.dumps(state, ensure_ascii=False), "v": _DUMMY}])
@@ -136,7 +153,7 @@ class MilvusStore(IndexStore):
     def documents(self) -> dict[str, DocRecord]:
         with self._lock:
             if self._docs is None:
-                rows = self._all(self.names()["docs"], "", ["record"]) if self.generation() else []
+                rows = self._all(self._live()["docs"], "", ["record"]) if self.generation() else []
                 recs = [DocRecord(**json.loads(r["record"])) for r in rows]
                 self._docs = {r.doc_id: r for r in sorted(recs, key=lambda r: r.doc_id)}
             return dict(self._docs)
@@ -152,17 +169,17 @@ class MilvusStore(IndexStore):
             out += page
 
     def doc_chunks(self, doc_id: str) -> list[Chunk]:
-        rows = self._all(self.names()["chunks"], f"doc_id == {_literal(doc_id)}", _CHUNK_FIELDS + ["pos"])
+        rows = self._all(self._live()["chunks"], f"doc_id == {_literal(doc_id)}", _CHUNK_FIELDS + ["pos"])
         return [_chunk(r) for r in sorted(rows, key=lambda r: r["pos"])]
 
     def get(self, chunk_id: str) -> Chunk | None:
-        rows = self.client.get(self.names()["chunks"], ids=[chunk_id], output_fields=_CHUNK_FIELDS)
+        rows = self.client.get(self._live()["chunks"], ids=[chunk_id], output_fields=_CHUNK_FIELDS)
         return _chunk(rows[0]) if rows else None
 
     def _term_stats(self, terms: Sequence[str]) -> dict[str, tuple[int, int]]:
         missing = [t for t in set(terms) if t not in self._terms]
         if missing:
-            rows = self.client.get(self.names()["terms"], ids=missing, output_fields=["tid", "df"])
+            rows = self.client.get(self._live()["terms"], ids=missing, output_fields=["tid", "df"])
             with self._lock:
                 self._terms.update({r["token"]: (int(r["tid"]), int(r["df"])) for r in rows})
                 self._terms.update({t: (-1, 0) for t in missing if t not in self._terms})  # unknown terms
@@ -180,14 +197,14 @@ class MilvusStore(IndexStore):
                 query[tid] = query.get(tid, 0.0) + w * idf(n, df)
         if not query:
             return []
-        hits = self.client.search(self.names()["chunks"], data=[query], anns_field="sparse", limit=k,
+        hits = self.client.search(self._live()["chunks"], data=[query], anns_field="sparse", limit=k,
                                   filter=_expr(where), search_params={"metric_type": "IP"}, output_fields=_CHUNK_FIELDS)
         return [(_chunk(h["entity"]), abs(float(h["distance"]))) for h in hits[0] if abs(float(h["distance"])) > 0]
 
     def search_dense(self, vec, k, where=None):
         if self.encoder is None:
             raise errors.ModelError("该索引没有向量部分，无法做语义检索", hint="请先运行 make setup 或 kb index build")
-        hits = self.client.search(self.names()["chunks"], data=[np.asarray(vec, dtype=np.float32).tolist()],
+        hits = self.client.search(self._live()["chunks"], data=[np.asarray(vec, dtype=np.float32).tolist()],
                                   anns_field="dense", limit=k, filter=_expr(where),
                                   search_params={"metric_type": "COSINE"}, output_fields=_CHUNK_FIELDS)
         return [(_chunk(h["entity"]), float(h["distance"])) for h in hits[0]]
@@ -196,7 +213,7 @@ class MilvusStore(IndexStore):
         if self.encoder is None:
             raise errors.ModelError("该索引没有向量部分", hint="请先运行 make setup 或 kb index build")
         rows = {r["chunk_id"]: r["dense"] for r in
-                self.client.get(self.names()["chunks"], ids=list(chunk_ids), output_fields=["dense"])}
+                self.client.get(self._live()["chunks"], ids=list(chunk_ids), output_fields=["dense"])}
         return np.array([rows[c] for c in chunk_ids], dtype=np.float32).reshape(len(chunk_ids), self.encoder.dim)
 
     def stored(self, doc_id: str) -> IndexedDocument:
@@ -204,7 +221,7 @@ class MilvusStore(IndexStore):
         if record is None:
             raise errors.DocumentNotFound(doc_id)
         extra = ["pos", "terms"] + (["dense"] if self.encoder else [])
-        rows = sorted(self._all(self.names()["chunks"], f"doc_id == {_literal(doc_id)}", _CHUNK_FIELDS + extra),
+        rows = sorted(self._all(self._live()["chunks"], f"doc_id == {_literal(doc_id)}", _CHUNK_FIELDS + extra),
                       key=lambda r: r["pos"])
         vecs = np.array([r["dense"] for r in rows], dtype=np.float32) if self.encoder else None
         return IndexedDocument(record, [_chunk(r) for r in rows], [json.loads(r["terms"]) for r in rows], vecs)
@@ -366,7 +383,7 @@ class MilvusWriter(StoreWriter):
     def _commit_in_place(self) -> int:
         s = self.store
         s._state = s._read_state()
-        state, names = dict(s._state), s.names()
+        state, names = dict(s._state), s._live()
         touched = sorted(self.removes | set(self.puts))
         old = self._old_terms(names["chunks"], touched)
         df = Counter()
