@@ -50,7 +50,7 @@ def label_of(row: dict) -> tuple[int, int]:
 
 
 # Folders of whole drafts (eval/<name>/labels.json) whose clauses are training data like the clause sets.
-DRAFT_SETS = ("drafts_blind5",)
+DRAFT_SETS = ("drafts_blind5", "drafts_blind6")
 
 
 def labelled(root: Path = ROOT, names: list[str] | None = None, drafts: tuple[str, ...] = DRAFT_SETS
