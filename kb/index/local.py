@@ -15,9 +15,10 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,26 @@ KEEP_PREVIOUS = 1  # generations kept besides the current one
 _TMP = re.compile(r"^\.g(\d+)\.tmp-(\d+)$")
 
 
+@dataclass
+class _Payload:
+    """What a generation holds besides its meta.json, loaded on first use (a status check never pays for it)."""
+
+    chunks: list[Chunk]
+    rows: dict[str, int]
+    doc_rows: dict[str, list[int]]
+    status: np.ndarray
+    bm25: BM25Index
+    dense: DenseIndex | None
+
+    @classmethod
+    def of(cls, chunks: list[Chunk], bm25: BM25Index, dense: DenseIndex | None) -> "_Payload":
+        doc_rows: dict[str, list[int]] = {}
+        for i, c in enumerate(chunks):
+            doc_rows.setdefault(c.doc_id, []).append(i)
+        return cls(chunks, {c.chunk_id: i for i, c in enumerate(chunks)}, doc_rows,
+                   np.array([c.status for c in chunks], dtype=object), bm25, dense)
+
+
 class LocalStore(IndexStore):
     def __init__(self, folder: Path, collection: str = "default"):
         self.folder = Path(folder)
@@ -42,20 +63,17 @@ class LocalStore(IndexStore):
         self.location = str(self.folder)
         self._generation = _read_current(self.folder)
         self.encoder, self.analysis = None, ""
+        self.meta: dict = {}
         self._docs: dict[str, DocRecord] = {}
-        self._chunks: list[Chunk] = []
-        self._rows: dict[str, int] = {}
-        self._doc_rows: dict[str, list[int]] = {}
-        self._status = np.zeros(0, dtype=object)
-        self._bm25 = BM25Index(None, 0)
-        self._dense: DenseIndex | None = None
+        self._loaded: _Payload | None = None
+        self._load_lock = threading.Lock()
         self._terms: list[list[str]] | None = None
         self.outdated = not self._generation and (self.folder / META).exists()  # the layout of earlier versions
         if self._generation > 0:
-            self._load(self.folder / f"g{self._generation}")
+            self._read_meta(self.folder / f"g{self._generation}")
 
     # --- loading ---------------------------------------------------------------------------------------------
-    def _load(self, snap: Path) -> None:
+    def _read_meta(self, snap: Path) -> None:
         meta = json.loads((snap / META).read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT:
             raise errors.IndexOutdated(self.folder)
@@ -64,17 +82,19 @@ class LocalStore(IndexStore):
         self.encoder = EncoderInfo(**meta["encoder"]) if meta.get("encoder") else None
         self.analysis = meta.get("analysis", "")
         self._docs = {d["doc_id"]: DocRecord(**d) for d in meta["documents"]}
-        self._set_chunks([Chunk(**json.loads(line)) for line in _lines(snap / CHUNKS)])
-        self._bm25 = BM25Index.load(snap / BM25_DIR, len(self._chunks))
-        self._dense = DenseIndex.load(snap, self.encoder.name, self.encoder.dim) if self.encoder else None
 
-    def _set_chunks(self, chunks: list[Chunk]) -> None:
-        self._chunks = chunks
-        self._rows = {c.chunk_id: i for i, c in enumerate(chunks)}
-        self._doc_rows = {}
-        for i, c in enumerate(chunks):
-            self._doc_rows.setdefault(c.doc_id, []).append(i)
-        self._status = np.array([c.status for c in chunks], dtype=object)
+    @property
+    def _p(self) -> _Payload:
+        with self._load_lock:
+            if self._loaded is None:
+                if not self._generation:
+                    self._loaded = _Payload.of([], BM25Index(None, 0), None)
+                else:
+                    snap = self._snap
+                    chunks = [Chunk(**json.loads(line)) for line in _lines(snap / CHUNKS)]
+                    dense = DenseIndex.load(snap, self.encoder.name, self.encoder.dim) if self.encoder else None
+                    self._loaded = _Payload.of(chunks, BM25Index.load(snap / BM25_DIR, len(chunks)), dense)
+            return self._loaded
 
     def _all_terms(self) -> list[list[str]]:
         if self._terms is None:
@@ -92,63 +112,70 @@ class LocalStore(IndexStore):
         return dict(self._docs)
 
     def doc_chunks(self, doc_id: str) -> list[Chunk]:
-        return [self._chunks[i] for i in self._doc_rows.get(doc_id, [])]
+        p = self._p
+        return [p.chunks[i] for i in p.doc_rows.get(doc_id, [])]
 
     def get(self, chunk_id: str) -> Chunk | None:
-        row = self._rows.get(chunk_id)
-        return None if row is None else self._chunks[row]
+        p = self._p
+        row = p.rows.get(chunk_id)
+        return None if row is None else p.chunks[row]
 
     def __len__(self) -> int:
-        return len(self._chunks)
+        return int(self.meta.get("chunks", 0))
 
     def _allowed(self, where: Filter | None) -> np.ndarray | None:
         """Row mask of a filter (None = every row)."""
         if where is None:
             return None
-        mask = np.ones(len(self._chunks), dtype=bool)
+        p = self._p
+        mask = np.ones(len(p.chunks), dtype=bool)
         if where.doc_ids is not None:
             mask[:] = False
-            rows = [i for d in where.doc_ids for i in self._doc_rows.get(d, [])]
+            rows = [i for d in where.doc_ids for i in p.doc_rows.get(d, [])]
             mask[np.array(rows, dtype=np.int64)] = True
         if where.status is not None:
-            mask &= self._status == where.status
+            mask &= p.status == where.status
         return mask
 
     def search_sparse(self, terms, k, where=None):
-        scores = self._bm25.scores(terms)
+        p = self._p
+        scores = p.bm25.scores(terms)
         mask = self._allowed(where)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        return [(self._chunks[i], float(scores[i])) for i in _top(scores, k) if scores[i] > 0]
+        return [(p.chunks[i], float(scores[i])) for i in _top(scores, k) if scores[i] > 0]
 
     def search_dense(self, vec, k, where=None):
-        if self._dense is None:
+        p = self._p
+        if p.dense is None:
             raise errors.ModelError("该索引没有向量部分，无法做语义检索", hint="请先运行 make setup 或 kb index build")
         mask = self._allowed(where)
         if mask is None:
-            rows, scores = self._dense.search(vec, k)
-            return [(self._chunks[int(r)], float(s)) for r, s in zip(rows, scores)]
+            rows, scores = p.dense.search(vec, k)
+            return [(p.chunks[int(r)], float(s)) for r, s in zip(rows, scores)]
         rows = np.flatnonzero(mask)
-        sims = self._dense.vectors(rows) @ np.asarray(vec, dtype=np.float32).reshape(-1)
-        return [(self._chunks[int(rows[i])], float(sims[i])) for i in _top(sims, k)]
+        sims = p.dense.vectors(rows) @ np.asarray(vec, dtype=np.float32).reshape(-1)
+        return [(p.chunks[int(rows[i])], float(sims[i])) for i in _top(sims, k)]
 
     def vectors(self, chunk_ids: Sequence[str]) -> np.ndarray:
-        if self._dense is None:
+        p = self._p
+        if p.dense is None:
             raise errors.ModelError("该索引没有向量部分", hint="请先运行 make setup 或 kb index build")
-        return self._dense.vectors(np.array([self._rows[c] for c in chunk_ids], dtype=np.int64))
+        return p.dense.vectors(np.array([p.rows[c] for c in chunk_ids], dtype=np.int64))
 
     def stored(self, doc_id: str) -> IndexedDocument:
-        rows = self._doc_rows.get(doc_id)
+        p = self._p
+        rows = p.doc_rows.get(doc_id)
         if rows is None:
             raise errors.DocumentNotFound(doc_id)
         terms = self._all_terms()
-        vecs = self._dense.vectors(np.array(rows, dtype=np.int64)) if self._dense is not None else None
-        return IndexedDocument(self._docs[doc_id], [self._chunks[i] for i in rows], [terms[i] for i in rows], vecs)
+        vecs = p.dense.vectors(np.array(rows, dtype=np.int64)) if p.dense is not None else None
+        return IndexedDocument(self._docs[doc_id], [p.chunks[i] for i in rows], [terms[i] for i in rows], vecs)
 
     def stats(self) -> StoreStats:
         size = sum(f.stat().st_size for f in self._snap.rglob("*") if f.is_file()) if self._generation else 0
-        return StoreStats(self._generation, len(self._docs), len(self._chunks), self.encoder, self.analysis,
-                          {"bytes": size, "built_at": getattr(self, "meta", {}).get("built_at", "")})
+        return StoreStats(self._generation, len(self._docs), len(self), self.encoder, self.analysis,
+                          {"bytes": size, "built_at": self.meta.get("built_at", "")})
 
     # --- writing ---------------------------------------------------------------------------------------------
     def writer(self, fresh, encoder, analysis):
