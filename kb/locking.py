@@ -86,3 +86,16 @@ def _read_holder(path: Path) -> Holder | None:
     except (OSError, ValueError):
         return None
     return Holder(int(data.get("pid", 0)), str(data.get("what", "")), str(data.get("since", ""))) if data else None
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process runs: a temp folder named after a dead one is what a killed writer left behind."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True

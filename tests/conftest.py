@@ -43,33 +43,24 @@ def tiny_model(tmp_path_factory) -> str:
 SHARED_CACHE = ROOT / "indexes" / "cache"  # e5 vectors of the corpus, filled by `make setup`
 
 
+def indexed_root(tmp_path_factory, name: str, **settings):
+    """A private root holding a copy of the corpus, indexed with the given settings."""
+    import dataclasses
+
+    from kb.index.build import build_index
+
+    root = tmp_path_factory.mktemp(name)
+    shutil.copytree(CORPUS, root / "corpus")
+    built = dataclasses.replace(get_settings(root), **settings)
+    build_index(built, progress=False)
+    return built
+
+
 @pytest.fixture(scope="session")
 def indexed_settings(tmp_path_factory):
     """Settings of a private root holding a copy of the corpus indexed as the product indexes it (BM25 + e5;
     read-only use). The e5 vectors come from the repo's vector cache, so this takes seconds after make setup."""
-    import dataclasses
-
-    from kb.index.build import build_index
-
-    root = tmp_path_factory.mktemp("indexed-root")
-    shutil.copytree(CORPUS, root / "corpus")
-    settings = dataclasses.replace(get_settings(root), embed_model="e5", cache_root=SHARED_CACHE)
-    build_index(settings, progress=False)
-    return settings
-
-
-@pytest.fixture(scope="session")
-def static_settings(tmp_path_factory, tiny_model):
-    """The same corpus indexed with the tiny static model (tests of the static-model path)."""
-    import dataclasses
-
-    from kb.index.build import build_index
-
-    root = tmp_path_factory.mktemp("static-root")
-    shutil.copytree(CORPUS, root / "corpus")
-    settings = dataclasses.replace(get_settings(root), embed_model=tiny_model)
-    build_index(settings, progress=False)
-    return settings
+    return indexed_root(tmp_path_factory, "indexed-root", embed_model="e5", cache_root=SHARED_CACHE)
 
 
 # --- the web server (tests/test_web_access.py, test_app_browser.py) --------------------------------------------
@@ -80,17 +71,13 @@ PASSWORDS = {"admin": "admin-pass-123", "editor": "editor-pass-123", "viewer": "
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory, tiny_model):
     """`kb serve` on a private, indexed, writable corpus copy with one account per role (and one to lock out)."""
-    import dataclasses
 
     from kb.accounts import Accounts
     from kb.audit import Actor
-    from kb.index.build import build_index
     from webclient import Server
 
-    root = tmp_path_factory.mktemp("webroot")
-    shutil.copytree(CORPUS, root / "corpus")
-    settings = dataclasses.replace(get_settings(root), embed_model=tiny_model)
-    build_index(settings, progress=False)
+    settings = indexed_root(tmp_path_factory, "webroot", embed_model=tiny_model)
+    root = settings.root
     accounts = Accounts(settings)
     for name, password in PASSWORDS.items():
         accounts.add(name, "viewer" if name == "locked" else name, password, Actor("fixture", "cli"))

@@ -26,6 +26,7 @@ import numpy as np
 from kb import errors
 from kb.index.bm25 import BM25Index
 from kb.index.dense import DenseIndex
+from kb.locking import pid_alive
 from kb.index.store import DocRecord, EncoderInfo, Filter, IndexedDocument, IndexStore, StoreStats, StoreWriter
 from kb.models import Chunk
 
@@ -279,7 +280,7 @@ def _remove_leftovers(folder: Path) -> list[str]:
     current, removed = _read_current(folder), []
     for p in folder.iterdir():
         m = _TMP.match(p.name)
-        if (m and not _pid_alive(int(m.group(2)))) or (p.name.startswith("g") and p.name[1:].isdigit()
+        if (m and not pid_alive(int(m.group(2)))) or (p.name.startswith("g") and p.name[1:].isdigit()
                                                          and int(p.name[1:]) > current):
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p.name)
@@ -295,18 +296,6 @@ def _drop_old_generations(folder: Path, current: int) -> None:
     for old in (META, CHUNKS, TERMS, "dense.faiss", "dense.json", BM25_DIR):  # the single-folder layout
         path = folder / old
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _lines(path: Path) -> Iterable[str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from kb import errors
 from kb.config import Settings
 from kb.ingest import check_file
+from kb.locking import pid_alive
 
 log = logging.getLogger(__name__)
 PARSE_SECONDS = 60  # wall-clock limit of one parse
@@ -64,7 +65,7 @@ def remove_stale(settings: Settings) -> list[str]:
     removed = []
     root = web_root(settings)
     for folder in root.iterdir() if root.is_dir() else []:
-        if folder.name.isdigit() and _alive(int(folder.name)):
+        if folder.name.isdigit() and pid_alive(int(folder.name)):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder.name)
@@ -73,18 +74,6 @@ def remove_stale(settings: Settings) -> list[str]:
 
 def remove_own(settings: Settings) -> None:
     shutil.rmtree(web_root(settings) / str(os.getpid()), ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
 
 
 def prune(folder: Path, max_age: float = KEEP_SECONDS) -> None:
