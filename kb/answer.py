@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 import weakref
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from kb import errors
 from kb import knowledge as kb_knowledge
+from kb.assistant import eligibility, steps
 from kb.assistant.model import AssistantModel, model_for
 from kb.config import Settings, get_settings
 from kb.deadlines import article_deadlines
@@ -151,10 +153,13 @@ def candidates(kn: Knowledge, hits: list[Hit], keep_old: bool = False) -> list[C
 
 
 def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: int, old: bool,
-            qvec: np.ndarray | None, kn: Knowledge, store, wants: list[str] = ()) -> None:
+            qvec: np.ndarray | None, kn: Knowledge, store, wants: list[str] = (), question: str = "") -> None:
     """Each candidate's ranking features (kb.assistant.model.RANK_FEATURES). wants: the answer types the
     question asks for (kb.intent.asked_types: a figure, a body, a place, a date), which the sentences that
-    could answer must state."""
+    could answer must state. question: for the figures the asker states about their case, which an article
+    must hold a condition on to answer "够不够得上" (kb.assistant.eligibility)."""
+    facts = eligibility.asker_facts(question) if question else []
+    cats = eligibility.asker_categories(question) if facts else set()
     for c in cands:
         context = f"{c.doc.title} {c.article.heading} {c.article.title}"
         c.coverage = TermScorer.coverage(terms, f"{context} {c.article.text}")
@@ -171,7 +176,7 @@ def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: i
                       "type_met": float(len(wants) - unmet), "type_gap": float(unmet),
                       "cosine_rel": c.cosine - top_cos, "coverage": c.coverage, "sentence_coverage": best.coverage,
                       "evidence": best.evidence, "old": float(old and c.doc.status == SUPERSEDED),
-                      "absent": absent}
+                      "absent": absent, "condition": eligibility.condition_fit(facts, cats, c.article)}
 
 
 def rank(cands: list[Candidate], model: AssistantModel) -> list[Candidate]:
@@ -187,7 +192,7 @@ def gate_features(ranked: list[Candidate]) -> dict[str, float]:
     return {"cosine": top.cosine, "cosine_margin": top.cosine - max((c.cosine for c in rest), default=0.0),
             "coverage": top.coverage, "sentence_coverage": top.features["sentence_coverage"], "absent": top.features["absent"],
             "type_gap": top.features["type_gap"],
-            "evidence": top.features["evidence"], "rank_score": top.score,
+            "evidence": top.features["evidence"], "rank_score": top.score, "condition": top.features.get("condition", 0.0),
             "rank_margin": top.score - (rest[0].score if rest else top.score - 1.0)}
 
 
@@ -253,7 +258,7 @@ def analyse(question: str, settings: Settings | None = None, retriever=None, mod
     qvec = retriever.query_vector(q) if dense else None
     cands = candidates(kn, hits, old)
     measure(cands, kn.scorer.terms(q, intent.triggers), intent, len(hits), old, qvec, kn, retriever.store,
-            asked_types(q))
+            asked_types(q), q)
     ranked = rank(cands, model)
     return Analysis(q, intent, ranked, confidence(ranked, model), model, kn)
 
@@ -304,6 +309,23 @@ def _widen(article_text: str, sentence: Sentence) -> Sentence:
     return Sentence(text, sentence.coverage, sentence.evidence) if text else sentence
 
 
+def _with_lead_in(article_text: str, sentence: Sentence) -> Sentence:
+    """An item "（三）…" quoted from the line that introduces it ("…不得存在下列情形："), when that is short enough:
+    the item alone does not say what it is a case of."""
+    start = article_text.find(sentence.text)
+    if start < 0 or not _ITEM.match(sentence.text):
+        return sentence
+    lines = article_text[:start].split("\n")
+    lead = start - len(lines[-1])
+    for line in reversed(lines[:-1]):
+        lead -= len(line) + 1
+        if not _ITEM.match(line):
+            break
+    if not _LEAD_IN.search(article_text[lead:start]) or start + len(sentence.text) - lead > MAX_LIST_QUOTE_CHARS:
+        return sentence
+    return Sentence(article_text[lead : start + len(sentence.text)], sentence.coverage, sentence.evidence)
+
+
 def _main_quote(c: Candidate) -> Sentence:
     return _widen(c.article.text, _main_sentences(c))
 
@@ -332,6 +354,11 @@ def _contiguous(text: str, first: str, second: str) -> str | None:
 
 def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowledge) -> Answer:
     basis = _basis(ranked)
+    top, checked = _check(q, basis)
+    if checked:  # the main quote is the sentence the checks rest on, with the lead-in of an item
+        basis.sort(key=lambda x: x[0] is not top)
+        widened = _widen(top.article.text, Sentence(checked.sentence, top.best.coverage, top.best.evidence))
+        basis[0] = (top, _with_lead_in(top.article.text, widened))
     citations = [cite(c, s.text) for c, s in basis]
     cited = {(c.doc.doc_id, c.article.number) for c, _ in basis}
     related = [cite(c, c.best.text) for c in ranked[:k] if (c.doc.doc_id, c.article.number) not in cited and c.sentences]
@@ -340,12 +367,77 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
                          label=ch.old_article.label, quote=ch.old_sentence, status=SUPERSEDED,
                          heading=ch.old_article.heading, article_text=ch.old_article.text, date=ch.old_doc.date)
                 for _, ch in changes]
-    core = ranked[0].best.text  # the single best sentence; 依据 quotes the whole 款 around it
+    core = checked.sentence if checked else top.best.text  # the single best sentence; 依据 quotes the whole 款 around it
     conclusion = f"{ref(citations[0])}规定：“{core if core in citations[0].quote else citations[0].quote}”"
     summary = _summary(intent, basis)
     summary += [SummaryItem("版本", "版本变化", ch.line(c.doc)) for c, ch in changes]  # seen with the 结论
-    return Answer(question=q, intent=intent.name, abstained=False, conclusion=conclusion, summary=summary,
-                  citations=citations, related=related)
+    answer = Answer(question=q, intent=intent.name, abstained=False, conclusion=conclusion, summary=summary,
+                    citations=citations, related=related)
+    if checked:
+        answer.eligibility, answer.verdict = checked.checks, checked.verdict
+        answer.summary.insert(0, SummaryItem("条件", "条件对照（依据上述条文）", "；".join(c.comparison for c in checked.checks)))
+    if steps.asks_steps(q, intent.name):
+        answer.steps = steps.procedure([steps.Source(c.doc, c.article, ref(cite(c, "")), sentence_coverage(c))
+                                        for c in procedure_articles(ranked, kn)])
+        _cite_steps(answer, ranked)
+    return answer
+
+
+STEP_RANKS = 6  # a procedure's articles are among the best few candidates
+STEP_MARGIN_OTHER = 1.0  # a lone article of another document must be ranked this close (logit) to the best
+
+
+def procedure_articles(ranked: list[Candidate], kn: Knowledge) -> list[Candidate]:
+    """The articles a procedure is drawn from: among the best few candidates, those of the best one's document,
+    of any document with two or more of them (a procedure runs over articles of one law), and any ranked close to
+    the best; the document with the most of them first."""
+    near = [c for c in ranked[:STEP_RANKS] if c.sentences]
+    if not near:
+        return ranked[:1]
+    top = near[0]
+    count = Counter(c.doc.doc_id for c in near)
+    keep = [c for c in near if c.doc.doc_id == top.doc.doc_id or count[c.doc.doc_id] >= 2
+            or c.score >= top.score - STEP_MARGIN_OTHER]
+    first = {d: i for i, d in reversed(list(enumerate(c.doc.doc_id for c in near)))}
+    return sorted(keep, key=lambda c: (-count[c.doc.doc_id], first[c.doc.doc_id]))
+
+
+def _cite_steps(answer: Answer, ranked: list[Candidate]) -> None:
+    """Every article a step rests on is cited (依据): quoted from its first step to its last when that is short."""
+    cited = {(c.doc_id, c.article) for c in answer.citations}
+    by_key = {(c.doc.doc_id, c.article.number): c for c in ranked}
+    order = {key: i for i, key in enumerate(by_key)}
+    for key in sorted({(s.doc_id, s.article) for s in answer.steps}, key=lambda k: order.get(k, len(order))):
+        if key in cited or key not in by_key:
+            continue
+        c = by_key[key]
+        mine = [s.action for s in answer.steps if (s.doc_id, s.article) == key]
+        start, end = c.article.text.find(mine[0]), c.article.text.find(mine[-1])
+        quote = c.article.text[start : end + len(mine[-1])] if 0 <= start <= end and end + len(mine[-1]) - start <= MAX_LIST_QUOTE_CHARS else mine[0]
+        answer.citations.append(cite(c, quote))
+        answer.related = [r for r in answer.related if (r.doc_id, r.article) != key]
+        cited.add(key)
+
+
+def _check(q: str, basis: list[tuple[Candidate, Sentence]]):
+    """(candidate, eligibility.Assessment) of the first cited article with a condition on a figure the asker states;
+    failing that, the main article's check for a yes/no question that states none (无法判断); (top, None)."""
+    for c, _ in basis:
+        if eligibility.fitting_conditions(q, c.article):
+            return c, eligibility.assess(q, c.article, sentence_coverage(c), ref(cite(c, "")))
+    top = basis[0][0]
+    return top, eligibility.assess(q, top.article, sentence_coverage(top), ref(cite(top, "")))
+
+
+def sentence_coverage(c: Candidate):
+    """How much of the question each sentence of a candidate covers, for any span of its text."""
+    cover = {s.text: s.coverage for s in c.sentences}
+
+    def coverage(text: str) -> float:
+        if text in cover:
+            return cover[text]
+        return max((s.coverage for s in c.sentences if s.text in text or text in s.text), default=0.0)
+    return coverage
 
 
 def _summary(intent: Intent, basis: list[tuple[Candidate, Sentence]]) -> list[SummaryItem]:
