@@ -11,24 +11,26 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from kb import errors
 from kb import knowledge as kb_knowledge
-from kb.assistant import eligibility, steps
+from kb.assistant import eligibility, steps, yesno
 from kb.assistant.model import AssistantModel, model_for
+from kb.assistant.render import ref, version_ref
 from kb.config import Settings, get_settings
 from kb.deadlines import article_deadlines
 from kb.intent import DEADLINE, LIST, Intent, asked_types, classify, evidence, states
-from kb.assistant.render import ref
 from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit, SummaryItem
 from kb.terms import Term, TermScorer
 from kb.versions import (
     VersionChange,
+    article_changes,
+    asks_what_changed,
     changed_sentence,
     corresponding_article,
     current_of,
@@ -70,7 +72,7 @@ class Knowledge:
     chunk_ids: dict[tuple[str, int, int], list[str]]  # (doc_id, article, suffix) → its chunks in the store
 
 
-_KNOWLEDGE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store → (generation, knowledge)
+_KNOWLEDGE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # store → (generation, knowledge)
 _KNOWLEDGE_LOCK = threading.Lock()
 
 
@@ -252,11 +254,12 @@ def analyse(question: str, settings: Settings | None = None, retriever=None, mod
     kn = knowledge(retriever.store)
     hits = retriever.search(q, k=CANDIDATES)
     old = asks_for_old_version(q)
+    both = asks_what_changed(q)  # both versions are candidates; the old ones are not preferred
     encoder = retriever.store.encoder
     model = model or model_for(encoder.name if encoder else None)
     dense = "cosine" in model.ranker.features and retriever.dense_ready()
     qvec = retriever.query_vector(q) if dense else None
-    cands = candidates(kn, hits, old)
+    cands = candidates(kn, hits, old or both)
     measure(cands, kn.scorer.terms(q, intent.triggers), intent, len(hits), old, qvec, kn, retriever.store,
             asked_types(q), q)
     ranked = rank(cands, model)
@@ -355,9 +358,12 @@ def _contiguous(text: str, first: str, second: str) -> str | None:
 def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowledge) -> Answer:
     basis = _basis(ranked)
     top, checked = _check(q, basis)
-    if checked:  # the main quote is the sentence the checks rest on, with the lead-in of an item
+    decided = None if checked else yesno.decide(q, [s.text for s in top.sentences], sentence_coverage(top),
+                                                  _statute_words(q, intent, kn))
+    deciding = checked.sentence if checked else decided.quote if decided else None
+    if deciding:  # the main quote is the sentence the verdict rests on, with the lead-in of an item
         basis.sort(key=lambda x: x[0] is not top)
-        widened = _widen(top.article.text, Sentence(checked.sentence, top.best.coverage, top.best.evidence))
+        widened = _widen(top.article.text, Sentence(deciding, top.best.coverage, top.best.evidence))
         basis[0] = (top, _with_lead_in(top.article.text, widened))
     citations = [cite(c, s.text) for c, s in basis]
     cited = {(c.doc.doc_id, c.article.number) for c, _ in basis}
@@ -367,15 +373,20 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
                          label=ch.old_article.label, quote=ch.old_sentence, status=SUPERSEDED,
                          heading=ch.old_article.heading, article_text=ch.old_article.text, date=ch.old_doc.date)
                 for _, ch in changes]
-    core = checked.sentence if checked else top.best.text  # the single best sentence; 依据 quotes the whole 款 around it
+    core = deciding or top.best.text  # the single best sentence; 依据 quotes the whole 款 around it
     conclusion = f"{ref(citations[0])}规定：“{core if core in citations[0].quote else citations[0].quote}”"
     summary = _summary(intent, basis)
     summary += [SummaryItem("版本", "版本变化", ch.line(c.doc)) for c, ch in changes]  # seen with the 结论
     answer = Answer(question=q, intent=intent.name, abstained=False, conclusion=conclusion, summary=summary,
                     citations=citations, related=related)
+    if asks_what_changed(q):
+        _side_by_side(answer, ranked, kn)
     if checked:
         answer.eligibility, answer.verdict = checked.checks, checked.verdict
         answer.summary.insert(0, SummaryItem("条件", "条件对照（依据上述条文）", "；".join(c.comparison for c in checked.checks)))
+    elif decided:
+        answer.verdict = decided.verdict
+        answer.summary.insert(0, SummaryItem("判断", "判断依据", decided.reason))
     if steps.asks_steps(q, intent.name):
         answer.steps = steps.procedure([steps.Source(c.doc, c.article, ref(cite(c, "")), sentence_coverage(c))
                                         for c in procedure_articles(ranked, kn)])
@@ -417,6 +428,11 @@ def _cite_steps(answer: Answer, ranked: list[Candidate]) -> None:
         answer.citations.append(cite(c, quote))
         answer.related = [r for r in answer.related if (r.doc_id, r.article) != key]
         cited.add(key)
+
+
+def _statute_words(q: str, intent: Intent, kn: Knowledge) -> str:
+    """The statute words of the question's lay terms (kb/data/synonyms.tsv)."""
+    return "，".join(a for t in kn.scorer.terms(q, intent.triggers) for a in t.alternatives)
 
 
 def _check(q: str, basis: list[tuple[Candidate, Sentence]]):
@@ -481,6 +497,57 @@ def _deadline_phrase(d) -> str:
     if d.target_year:
         parts.append(d.note or f"目标年份{d.target_year}年")  # note: "目标年份2023年已过"
     return parts[0] + (f"（{'，'.join(parts[1:])}）" if len(parts) > 1 else "")
+
+
+MAX_CHANGES = 4
+
+
+def _side_by_side(answer: Answer, ranked: list[Candidate], kn: Knowledge) -> None:
+    """"改了什么": the changed sentences of the best article with two versions, both versions quoted and cited with
+    their year (the new one first); the conclusion shows the first change, 版本对照 all of them."""
+    for c in ranked[:3]:
+        pair = _versions_of(c, kn)
+        changes = article_changes(*pair) if pair else []
+        if changes:
+            break
+    else:
+        return
+    (new_doc, new), (old_doc, old) = [(kn.docs[a.doc_id], a) for a in pair]
+    changes = changes[:MAX_CHANGES]
+    new_cite = _version_cite(new_doc, new, next((ch.new for ch in changes if ch.new), new.text))
+    old_cite = _version_cite(old_doc, old, next((ch.old for ch in changes if ch.old), old.text))
+    lines = [f"{version_ref(new_cite)}：“{ch.new}”" if ch.new else f"{version_ref(new_cite)}：（删去此句）" for ch in changes]
+    lines = [f"{n} ／ {version_ref(old_cite)}：“{ch.old}”" if ch.old else f"{n} ／ {version_ref(old_cite)}：（无此句）"
+             for n, ch in zip(lines, changes)]
+    first = max(changes, key=lambda ch: _change_relevance(answer.question, ch))
+    answer.conclusion = (f"{version_ref(new_cite)}规定：“{first.new}”" if first.new else f"{version_ref(new_cite)}删去了这一句") + \
+        (f"；{version_ref(old_cite)}曾规定：“{first.old}”" if first.old else f"；{version_ref(old_cite)}没有这一句")
+    answer.summary = [x for x in answer.summary if x.kind != "版本"]
+    answer.summary.insert(0, SummaryItem("版本", "新旧版本对照（摘自两版原文）", "；\n".join(lines)))
+    keys = {(new.doc_id, new.number), (old.doc_id, old.number)}
+    answer.citations = [new_cite, old_cite] + [x for x in answer.citations if (x.doc_id, x.article) not in keys]
+    answer.related = [x for x in answer.related if (x.doc_id, x.article) not in keys]
+
+
+def _change_relevance(question: str, change) -> float:
+    """How much of the question the words that changed touch (the character pairs in one version only)."""
+    a, b = eligibility.bigrams(change.new or ""), eligibility.bigrams(change.old or "")
+    q = eligibility.bigrams(question)
+    return len(q & (a ^ b)) + 0.1 * len(q & (a | b))
+
+
+def _versions_of(c: Candidate, kn: Knowledge) -> tuple[Article, Article] | None:
+    """(current article, its superseded counterpart) for a candidate of either version."""
+    current = current_of(c.doc, kn.docs)
+    new = c.article if current is c.doc else corresponding_article(c.article, current)
+    old_docs = predecessors(current, kn.docs)
+    old = c.article if c.doc in old_docs else (corresponding_article(new, old_docs[0]) if new and old_docs else None)
+    return (new, old) if new and old else None
+
+
+def _version_cite(doc: Document, article: Article, quote: str) -> Citation:
+    return Citation(doc=doc.title, doc_id=doc.doc_id, article=article.number, label=article.label, quote=quote,
+                    status=doc.status, heading=article.heading, article_text=article.text, date=doc.date)
 
 
 def _version_changes(basis, kn: Knowledge) -> list[tuple[Candidate, VersionChange]]:

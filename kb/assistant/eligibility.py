@@ -26,8 +26,8 @@ STATED = 0.3  # share of a clause's character pairs the question must repeat for
 # --- comparators ----------------------------------------------------------------------------------------------
 # Written before a figure: (words, the relation the measured value must have to the figure for the condition to hold).
 _PREFIX = [
-    (r"最长不得超过|最长不超过|最多不超过|最多不得超过|最高不超过|最高不得超过|不得超过|不超过|不得高于|不高于|不大于|不多于|未逾|"
-     r"控制在|压缩至|压缩到|压缩在|缩短至|缩短到|降至|降到", "≤"),
+    ((r"最长不得超过|最长不超过|最多不超过|最多不得超过|最高不超过|最高不得超过|不得超过|不超过|不得高于|不高于|不大于|不多于|"
+      r"未逾|控制在|压缩至|压缩到|压缩在|缩短至|缩短到|降至|降到"), "≤"),
     (r"不足|未满|不满|低于|少于|小于", "<"),
     (r"最短不得少于|最少不得少于|不得少于|不少于|不得低于|不低于|至少|已满|(?<![届期圆充])满|达到", "≥"),
     (r"超过|高于|多于|大于|逾", ">"),
@@ -127,7 +127,7 @@ _LEAD_WORDS = re.compile(r"(?:提前|到期前|届满前|截止前)\s*$")
 # A yes/no question about the asker's own case: the only kind that gets 无法判断 when it states no figure.
 _CHECK = re.compile(r"吗|能不能|能否|可不可以|可以不|行不行|是否|算不算|够不够|够得上|够格|合规|合法|违规|违法|达标|来得及|"
                     r"站得住|超没超|有没有超|符不符合|属不属于|要不要|需不需要|还能")
-_OWN_CASE = re.compile(r"我|咱|本公司|我司|我厂|我店")
+OWN_CASE = re.compile(r"我|咱|本公司|我司|我厂|我店|这样|这种|这么|这个")  # the asker's case, or one they describe
 
 
 def asker_facts(question: str) -> list[Fact]:
@@ -280,15 +280,15 @@ def _article_conditions(article: Article) -> list[Condition]:
 
 
 # --- comparing ------------------------------------------------------------------------------------------------
-def _bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
     text = re.sub(r"[\s，。；：、？！?“”（）()]", "", text)
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def overlap(a: str, b: str) -> float:
     """Share of a's character pairs found in b."""
-    pairs = _bigrams(a)
-    return len(pairs & _bigrams(b)) / len(pairs) if pairs else 0.0
+    pairs = bigrams(a)
+    return len(pairs & bigrams(b)) / len(pairs) if pairs else 0.0
 
 
 def _fits(fact: Fact, cond: Condition) -> bool:
@@ -393,7 +393,7 @@ def _pick_sentence(conds: list[Condition], score: Callable[[str], float], questi
 def _words_shared(cond: Condition, question: str) -> int:
     """How many character pairs of the clause, its figure left out, the question repeats."""
     words = cond.text.replace(cond.threshold.text, "，")
-    return len(_bigrams(words) & _bigrams(question))
+    return len(bigrams(words) & bigrams(question))
 
 
 def condition_fit(facts: list[Fact], cats: set[str], article: Article) -> float:
@@ -419,7 +419,7 @@ def assess(question: str, article: Article, score: Callable[[str], float], citat
     relevant = [c for c in conds if any(_fits(f, c) for f in facts)]
     if relevant:
         return _with_facts(question, relevant, facts, cats, score, citation)
-    if asks_check(question) and (_OWN_CASE.search(question) or facts):
+    if asks_check(question) and (OWN_CASE.search(question) or facts):
         best = max((score(s) for p in article.paragraphs for s in split_sentences(p.text)), default=0.0)
         return _without_facts(question, conds, cats, score, citation, best)
     return None

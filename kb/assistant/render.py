@@ -13,6 +13,12 @@ def ref(c: Citation) -> str:
     return f"《{c.doc}》{old}{spoken_label(c.label)}"
 
 
+def version_ref(c: Citation) -> str:
+    """"《保障中小企业款项支付条例》（2025年版，现行）第九条" — a version answer names the year of both."""
+    year = f"{c.date[:4]}年版，" if c.date else ""
+    return f"《{c.doc}》（{year}{'已被修订' if c.status == SUPERSEDED else '现行'}）{spoken_label(c.label)}"
+
+
 def step_line(s: Step) -> str:
     """"2. 行政机关：…（时限：五日内）〔《行政许可法》第三十二条〕"."""
     who = f"{s.actor}：" if s.actor else ""
@@ -36,7 +42,8 @@ def answer_lines(a: Answer) -> list[tuple[str, str]]:
         out.append(("办理步骤", ""))
         out += [("", step_line(s)) for s in a.steps]
     out.append(("依据", ""))
-    out += [("", f"{i}. {ref(c)}：“{c.quote}”") for i, c in enumerate(a.citations, 1)]
+    both = {c.doc for c in a.citations if c.status == SUPERSEDED} & {c.doc for c in a.citations if c.status != SUPERSEDED}
+    out += [("", f"{i}. {version_ref(c) if c.doc in both else ref(c)}：“{c.quote}”") for i, c in enumerate(a.citations, 1)]
     if a.related:
         out.append(("可能相关", ""))
         out += [("", f"- {ref(r)}") for r in a.related]

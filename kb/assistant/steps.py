@@ -36,9 +36,11 @@ _ACTOR_VERB = (r"(?=应当|应|可以|也可以|须|必须|有权|负责|不得|
 # The subject opens its clause: not a verb or a conjunction ("并告知申请人…", "经本行政机关负责人批准…").
 _NAME_CHAR = r"(?:(?![的不未是在对向将由被和或并应可须经拟])[\u4e00-\u9fff、])"  # a subject's words: no verbs or glue
 _ACTOR_AT_START = re.compile(rf"^(?![及告])(?P<actor>{_NAME_CHAR}{{0,10}}?{_ACTOR_HEAD}){_ACTOR_VERB}")
-_ACTOR_BY = re.compile(rf"由(?P<actor>{_NAME_CHAR}{{0,14}}?{_ACTOR_HEAD})")
+_ACTOR_BY = re.compile(rf"(?<![理自经缘因来])由(?P<actor>{_NAME_CHAR}{{0,14}}?{_ACTOR_HEAD})")
 _ITEM_LABEL = re.compile(r"^\s*（[一二三四五六七八九十]+）\s*")
 _CLAUSES = re.compile(r"[，：；。]")
+# Clauses that set the scene rather than say who acts: "…的", "除…外", "依照本法第二十六条的规定".
+_CONDITION_CLAUSE = re.compile(r"的$|^除.*外$|^(?:依照|依据|根据|按照|对于|对)")
 
 
 def asks_steps(question: str, intent: str) -> bool:
@@ -55,7 +57,7 @@ def actor(sentence: str) -> str:
         clause = clause.strip()
         m = _ACTOR_AT_START.match(clause)
         found = m.group("actor") if m and len(m.group("actor")) >= 2 else ""
-        if not clause.endswith("的"):
+        if not _CONDITION_CLAUSE.search(clause):
             if found:
                 return found
             break
