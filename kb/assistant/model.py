@@ -59,7 +59,7 @@ class Linear:
         return {**asdict(self), "features": list(self.features)}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Linear":
+    def from_json(cls, d: dict) -> Linear:
         return cls(**{**d, "features": tuple(d["features"])})
 
 

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from kb.deadlines import article_deadlines
 from kb.models import Article, Document, Step
 
-MAX_STEPS = 14
+MAX_STEPS = 16
 MAX_PER_ARTICLE = 6
 MAX_ARTICLES = 6
 
-# What a question about a procedure says (beyond kb.intent's 程序 triggers).
-_ASKS_STEPS = re.compile(r"怎么办|怎么申请|如何办理|如何申请|流程|步骤|程序|哪几步|哪些步|环节|由谁|怎么走|怎么操作|怎么做|怎么提|"
-                         r"怎么报|怎么交|怎么处理|怎么弄|怎么确认|怎么评估|怎么调整|怎样|手续|一步一步|先找|找谁|向哪|去哪")
+# A question about how something is done: asked with a how-word, or (unless it asks how long) naming a procedure.
+_HOW = re.compile(r"怎么(?!算|样|回事)|如何|怎样|步骤|哪几步|哪些步|一步|每一步|顺序|由谁|找谁|向哪|去哪|先找")
+_PROCEDURE_NOUN = re.compile(r"流程|程序|手续|环节")
+_ASKS_PROCEDURE = re.compile(r"什么(?:流程|程序|手续)|(?:流程|程序|手续|环节|步骤)(?:是什么|有哪些|是怎样|怎么)")
+_HOW_PENALISED = re.compile(r"怎么处理|怎么罚|怎么处罚|如何处理|如何处罚")
 # A sentence that does something in a procedure.
 _ACTION = re.compile(r"申请|提出|提交|受理|审查|核查|查验|核实|审核|作出|决定|送达|交付|告知|通知|听证|公告|公示|公布|登记|颁发|"
                      r"发放|缴纳|收缴|缴付|备案|移交|转交|答复|征求|论证|评估|讨论|报告|组织|主持|签字|盖章|确认|办理|办结|开标|"
@@ -44,9 +46,14 @@ _CONDITION_CLAUSE = re.compile(r"的$|^除.*外$|^(?:依照|依据|根据|按照
 
 
 def asks_steps(question: str, intent: str) -> bool:
-    from kb.intent import PROCEDURE
+    """"怎么办 / 流程 / 由谁 / 哪些步骤": not "全流程要多长时间" (a time limit), "会怎么处理" (a penalty) or "能远程开标吗"."""
+    from kb.intent import DEADLINE, PENALTY
 
-    return intent == PROCEDURE or bool(_ASKS_STEPS.search(question))
+    if _ASKS_PROCEDURE.search(question):
+        return True
+    if intent == PENALTY and _HOW_PENALISED.search(question):
+        return False
+    return bool(_HOW.search(question)) or (intent != DEADLINE and bool(_PROCEDURE_NOUN.search(question)))
 
 
 def actor(sentence: str) -> str:
