@@ -263,7 +263,19 @@ def analyse(question: str, settings: Settings | None = None, retriever=None, mod
     measure(cands, kn.scorer.terms(q, intent.triggers), intent, len(hits), old, qvec, kn, retriever.store,
             asked_types(q), q)
     ranked = rank(cands, model)
-    return Analysis(q, intent, ranked, confidence(ranked, model), model, kn)
+    conf = confidence(ranked, model)
+    if both and _both_versions(ranked[:5]):
+        conf = 1.0  # "新旧两版…有什么不一样" with both versions among the best: the corpus holds what is compared
+    return Analysis(q, intent, ranked, conf, model, kn)
+
+
+def _both_versions(cands: list[Candidate]) -> bool:
+    """A superseded article and its current counterpart are both among the candidates."""
+    for old in (c for c in cands if c.doc.superseded_by):
+        for new in (c for c in cands if c.doc.doc_id == old.doc.superseded_by):
+            if corresponding_article(new.article, old.doc) is old.article:
+                return True
+    return False
 
 
 def cite(c: Candidate, quote: str) -> Citation:

@@ -21,7 +21,7 @@ MAX_PER_ARTICLE = 6
 MAX_ARTICLES = 6
 
 # A question about how something is done: asked with a how-word, or (unless it asks how long) naming a procedure.
-_HOW = re.compile(r"怎么(?!算|样|回事)|如何|怎样|步骤|哪几步|哪些步|一步|每一步|顺序|由谁|找谁|向哪|去哪|先找")
+_HOW = re.compile(r"(?:怎么|如何)(?!算|样|回事|规定|说|定)|怎样|步骤|哪几步|哪些步|一步|每一步|顺序|由谁|找谁|向哪|去哪|先找")
 _PROCEDURE_NOUN = re.compile(r"流程|程序|手续|环节")
 _ASKS_PROCEDURE = re.compile(r"什么(?:流程|程序|手续)|(?:流程|程序|手续|环节|步骤)(?:是什么|有哪些|是怎样|怎么)")
 _HOW_PENALISED = re.compile(r"怎么处理|怎么罚|怎么处罚|如何处理|如何处罚")
