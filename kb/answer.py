@@ -399,9 +399,12 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
     elif decided:
         answer.verdict = decided.verdict
         answer.summary.insert(0, SummaryItem("判断", "判断依据", decided.reason))
+    else:
+        note = yesno.what_decides(q, core)
+        answer.notes += [note] if note else []
     if steps.asks_steps(q, intent.name):
         answer.steps = steps.procedure([steps.Source(c.doc, c.article, ref(cite(c, "")), sentence_coverage(c))
-                                        for c in procedure_articles(ranked, kn)])
+                                        for c in procedure_articles(ranked[:k])])
         _cite_steps(answer, ranked)
     return answer
 
@@ -410,7 +413,7 @@ STEP_RANKS = 6  # a procedure's articles are among the best few candidates
 STEP_MARGIN_OTHER = 1.0  # a lone article of another document must be ranked this close (logit) to the best
 
 
-def procedure_articles(ranked: list[Candidate], kn: Knowledge) -> list[Candidate]:
+def procedure_articles(ranked: list[Candidate]) -> list[Candidate]:
     """The articles a procedure is drawn from: among the best few candidates, those of the best one's document,
     of any document with two or more of them (a procedure runs over articles of one law), and any ranked close to
     the best; the document with the most of them first (it is the procedure's law more often than the best

@@ -145,3 +145,14 @@ def _by_list(question: str, sentence: str) -> Decision | None:
     words = m.group(0)
     reason = f"“{outside[0]}”不在条文列举的{'、'.join(items)}之列，属于“其他{head}”"
     return Decision(UNMET if own else NO, words, sentence, reason)
+
+
+def what_decides(question: str, sentence: str) -> str | None:
+    """For a yes/no question the cited sentence does not decide: a note saying what does ("…的" it applies to), or
+    that the answer rests on the quote as a whole; None for a question that is not yes/no."""
+    if not asked_parts(question):
+        return None
+    condition = re.match(r"^(?:（[一二三四五六七八九十]+）)?([^，。；]{2,40}的)[，,]", sentence)
+    if condition:
+        return f"条文没有直接回答是或否：上述规定适用于“{condition.group(1)}”的情形，是否适用取决于您的情况是否属于这一情形。"
+    return "条文没有直接回答是或否，请以上述引文的原文为准。"
