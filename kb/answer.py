@@ -369,14 +369,13 @@ def _contiguous(text: str, first: str, second: str) -> str | None:
 
 def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowledge) -> Answer:
     basis = _basis(ranked)
-    top, checked = _check(q, basis)
+    top, checked = _check(q, ranked, basis)
     decided = None if checked else yesno.decide(q, [s.text for s in top.sentences], sentence_coverage(top),
                                                   _statute_words(q, intent, kn))
     deciding = checked.sentence if checked else decided.quote if decided else None
     if deciding:  # the main quote is the sentence the verdict rests on, with the lead-in of an item
-        basis.sort(key=lambda x: x[0] is not top)
         widened = _widen(top.article.text, Sentence(deciding, top.best.coverage, top.best.evidence))
-        basis[0] = (top, _with_lead_in(top.article.text, widened))
+        basis = [(top, _with_lead_in(top.article.text, widened))] + [(c, x) for c, x in basis if c is not top]
     citations = [cite(c, s.text) for c, s in basis]
     cited = {(c.doc.doc_id, c.article.number) for c, _ in basis}
     related = [cite(c, c.best.text) for c in ranked[:k] if (c.doc.doc_id, c.article.number) not in cited and c.sentences]
@@ -451,14 +450,24 @@ def _statute_words(q: str, intent: Intent, kn: Knowledge) -> str:
     return "，".join(a for t in kn.scorer.terms(q, intent.triggers) for a in t.alternatives)
 
 
-def _check(q: str, basis: list[tuple[Candidate, Sentence]]):
-    """(candidate, eligibility.Assessment) of the first cited article with a condition on a figure the asker states;
-    failing that, the main article's check for a yes/no question that states none (无法判断); (top, None)."""
-    for c, _ in basis:
-        if eligibility.fitting_conditions(q, c.article):
-            return c, eligibility.assess(q, c.article, sentence_coverage(c), ref(cite(c, "")))
-    top = basis[0][0]
-    return top, eligibility.assess(q, top.article, sentence_coverage(top), ref(cite(top, "")))
+CHECK_RANKS = 3  # another of the best few articles may carry the check…
+CHECK_BETTER = 0.25  # …when its conditions fit the asker's case this much better than the main article's
+
+
+def _check(q: str, ranked: list[Candidate], basis: list[tuple[Candidate, Sentence]]):
+    """(candidate, eligibility.Assessment) of the article the check rests on: the first cited one whose conditions
+    fit the asker's figures (condition feature) — or, when the main article's do, one of the best few that fits
+    clearly better ("对法人…处以三千元以下" for a company over "一百元以下…当场收缴"); failing that, the main
+    article's check for a yes/no question that states no figure (无法判断); (top, None) when there is nothing."""
+    def fit(c: Candidate) -> float:
+        return c.features.get("condition", 0.0)
+
+    chosen = next((c for c, _ in basis if fit(c) > 0), None)
+    if chosen is not None and chosen is basis[0][0]:
+        better = max(ranked[:CHECK_RANKS], key=fit)
+        chosen = better if fit(better) >= fit(chosen) + CHECK_BETTER else chosen
+    chosen = chosen or basis[0][0]
+    return chosen, eligibility.assess(q, chosen.article, sentence_coverage(chosen), ref(cite(chosen, "")))
 
 
 def sentence_coverage(c: Candidate):

@@ -118,8 +118,8 @@ def text_categories(text: str) -> frozenset[str]:
 
 # --- the asker's figures ----------------------------------------------------------------------------------------
 # A figure right after these words is what the asker asks about, not a fact of their case: "能不能3天内通电",
-# "能按8个工作日办完", "能享受3天内的待遇"; likewise one followed by "的标准".
-_ASKED_BEFORE = re.compile(r"(?:能不能|能否|可不可以|可否|能在|能按|能于|按照|按|享受|要在|得在|是不是在|在不在|有没有)\s*$")
+# "能按8个工作日办完", "能享受3天内的待遇", "哪一年"; likewise one followed by "的标准".
+_ASKED_BEFORE = re.compile(r"(?:能不能|能否|可不可以|可否|能在|能按|能于|按照|按|享受|要在|得在|是不是在|在不在|有没有|哪|几|多少)\s*$")
 _ASKED_AFTER = re.compile(r"^[^，。？?]{0,6}?(?:的标准|的待遇|的时限|的承诺)")
 # "一家企业", "一项许可", "一次交齐": an article or a manner, not a count of the asker's.
 _INDEFINITE = re.compile(r"^[一两]\s*(?:家|项|个|位|份|批|辆|台|张|件|种|类|次|笔|名|户)$")
@@ -334,8 +334,9 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         value = 100 * value / base.quantity.value
         shown = f"{fact.quantity.text}÷{base.quantity.text}≈{value:.1f}%"
     holds = _OPS[cond.op](value, cond.threshold.value)
-    unstated = [c for c in cond.others if overlap(c, question) < STATED]
-    if holds and unstated:  # the figure is met, but a condition that goes with it is not stated (且)
+    unstated = [c for c in cond.others if overlap(c, question) < STATED] if cond.qualifier else []
+    if holds and unstated:  # the figure is met, but a condition that goes with it is not stated (且); a duty's
+        # figure ("…的，应当自收到申请之日起20个工作日内予以答复") is met whatever case its "…的" scopes
         return unknown(cond, citation, fact.quantity.text, "；".join(unstated))
     bar = cond.negative and not _asks_for_the_bar(cond, question)
     verdict = UNMET if holds == bar else MET
@@ -380,7 +381,8 @@ def _distinguishing(conds: list[Condition]) -> frozenset[str]:
 def _exception_bonus(sentence: str, question: str) -> float:
     """A sentence opening with a "…的，" case the asker describes ("合同另有约定的，从其约定，但…") is theirs."""
     m = re.match(r"([^，。；]{2,20}的)[，,]", sentence)
-    return overlap(m.group(1), question) if m else 0.0
+    share = overlap(m.group(1), question) if m else 0.0
+    return share if share >= STATED else 0.0
 
 
 def _pick_sentence(conds: list[Condition], score: Callable[[str], float], question: str) -> list[Condition]:
