@@ -34,11 +34,14 @@ _ACTION = re.compile(r"申请|提出|提交|受理|审查|核查|查验|核实|�
 _NOT_A_STEP = re.compile(r"^(?:（[一二三四五六七八九十]+）)?\s*(?:本(?:法|条例|细则|办法|规定)所称|前款所称|.{0,12}应当遵循|.{0,10}原则)")
 _ACTOR_HEAD = r"(?:机关|机构|部门|单位|委员会|小组|清算组|法院|政府|人员|人|方|企业|经营者|主体|窗口|专窗|平台|中心|银行)"
 _ACTOR_VERB = (r"(?=应当|应|可以|也可以|须|必须|有权|负责|不得|在|自|于|对|向|将|收到|作出|提出|依法|依照|按照|根据|予以|即|"
-               r"方可|还|通过|会同|主动|及时|发现|认为|决定|组织|拟|需要|要求|同意|不|未|无|拒|也)")
+               r"方可|还|通过|会同|主动|及时|发现|认为|决定|组织|拟|需要|要求|同意|不|未|无|拒|也|有|受理|审查|送达|发布|确定|"
+               r"裁定|指定|通知|公告|公布|办理|提交|出具|告知)")
 # The subject opens its clause: not a verb or a conjunction ("并告知申请人…", "经本行政机关负责人批准…").
-_NAME_CHAR = r"(?:(?![的不未是在对向将由被和或并应可须经拟])[\u4e00-\u9fff、])"  # a subject's words: no verbs or glue
+_NAME_CHAR = r"(?:(?![的不未是在对向将由被和或并应可须经拟自从于以])[\u4e00-\u9fff、])"  # a subject's words: no verbs or glue
 _ACTOR_AT_START = re.compile(rf"^(?![及告])(?P<actor>{_NAME_CHAR}{{0,10}}?{_ACTOR_HEAD}){_ACTOR_VERB}")
-_ACTOR_BY = re.compile(rf"(?<![理自经缘因来])由(?P<actor>{_NAME_CHAR}{{0,14}}?{_ACTOR_HEAD})")
+_ACTOR_BY = re.compile(rf"(?<![理自经缘因来])由(?P<actor>{_NAME_CHAR}{{1,14}}?{_ACTOR_HEAD})")
+# The subject right before a modal: "…，债权人可以向人民法院提出…", "…的，行政机关应当…".
+_ACTOR_MODAL = re.compile(rf"(?P<actor>{_NAME_CHAR}{{1,10}}?{_ACTOR_HEAD})(?=(?:也|还|均|都)?(?:应当|可以|应|须|必须|有权|不得))")
 _ITEM_LABEL = re.compile(r"^\s*（[一二三四五六七八九十]+）\s*")
 _CLAUSES = re.compile(r"[，：；。]")
 # Clauses that set the scene rather than say who acts: "…的", "除…外", "依照本法第二十六条的规定".
@@ -57,8 +60,13 @@ def asks_steps(question: str, intent: str) -> bool:
 
 
 def actor(sentence: str) -> str:
-    """Who acts in the sentence: the subject of its first clause after its "…的" conditions ("申请人、利害关系人
-    …提出听证申请的，行政机关应当…" → 行政机关), or "由X"; "" when it names none (the caller keeps the last one)."""
+    """Who acts in the sentence: a clause's subject right before its modal ("…，债权人可以向人民法院提出…" →
+    债权人); else the subject of the first clause after the "…的" conditions, or "由X"; "" when it names none
+    (the caller keeps the last one)."""
+    for clause in _CLAUSES.split(_ITEM_LABEL.sub("", sentence)):
+        m = _ACTOR_MODAL.match(clause.strip())
+        if m:
+            return m.group("actor")
     in_condition = ""  # "当事人要求听证的，应当…": the condition's subject acts when the main clause names none
     for clause in _CLAUSES.split(_ITEM_LABEL.sub("", sentence)):
         clause = clause.strip()
