@@ -94,6 +94,8 @@ def load_corpus() -> dict[str, dict[int, str]]:
 NAMED_ARTICLE = re.compile(r"第[0-9零〇一二两三四五六七八九十百]+条")
 INTENTS = {"时限", "程序", "清单", "条件", "罚则", "其他"}
 TOPICS = {"plan", "regulation", "payment", "none"}
+TYPES = {"deadline", "list", "procedure", "fact", "eligibility", "penalty", "version"}
+VERDICTS = {"符合", "不符合", "无法判断"}
 SPLITS = {"dev", "test"}
 
 
@@ -209,11 +211,51 @@ def check_qa(rows: list[dict], docs: dict, errors: list[str]) -> None:
         for fact in row.get("key_facts", []):
             if not any(normalise(fact) in t for t in row["_gold_texts"]):
                 errors.append(f"{rid}: 要点 “{fact}” 不在标准条文中")
+        if row.get("type") not in TYPES:
+            errors.append(f"{rid}: type 取值错误 {row.get('type')}")
+        check_verdict(row, errors)
+        check_steps(row, docs, errors)
     n = len(rows)
     print(f"qa.jsonl: {n} 条, 可回答 {sum(bool(r.get('answerable')) for r in rows)}, 不可回答 {sum(r.get('answerable') is False for r in rows)}")
     print("  topic:", dict(Counter(r.get("topic") for r in rows)))
     print("  intent:", dict(Counter(r.get("intent") for r in rows)))
+    print("  type:", dict(Counter(r.get("type") for r in rows)))
+    print("  verdict:", dict(Counter(r["verdict"] for r in rows if "verdict" in r)),
+          f"带步骤的程序题 {sum(1 for r in rows if r.get('steps'))}")
     print(f"  与标准条文最长连续重合: 最大 {max(overlaps, default=0)}, 平均 {sum(overlaps) / max(n, 1):.1f}")
+
+
+def check_verdict(row: dict, errors: list[str]) -> None:
+    """An eligibility row's verdict, and what is missing exactly when the verdict is 无法判断."""
+    if "verdict" not in row:
+        return
+    rid, verdict = row["id"], row["verdict"]
+    if verdict not in VERDICTS:
+        errors.append(f"{rid}: verdict 取值错误 {verdict}")
+    if (verdict == "无法判断") != bool(row.get("missing")):
+        errors.append(f"{rid}: 只有“无法判断”的题写 missing（缺少的事实）")
+    if verdict != "无法判断" and not row.get("user_value"):
+        errors.append(f"{rid}: 能判断的题应写 user_value（提问者给出的事实）")
+    if not row.get("condition"):
+        errors.append(f"{rid}: 缺少 condition（条文中的条件）")
+
+
+def check_steps(row: dict, docs: dict, errors: list[str]) -> None:
+    """A procedure row's steps: numbered in order, each on a gold article that holds one of its keywords."""
+    steps = row.get("steps")
+    if steps is None:
+        return
+    rid, gold = row["id"], {(g["doc_id"], g["article"]) for g in row.get("gold", [])}
+    if [s.get("n") for s in steps] != list(range(1, len(steps) + 1)):
+        errors.append(f"{rid}: 步骤编号应为 1、2、3…")
+    for s in steps:
+        key = (s.get("doc_id"), s.get("article"))
+        if key not in gold:
+            errors.append(f"{rid}: 第 {s.get('n')} 步的条文 {key} 不在 gold 中")
+            continue
+        text = normalise(docs[key[0]][key[1]])
+        if not any(normalise(k) in text for k in s.get("keywords") or []):
+            errors.append(f"{rid}: 第 {s.get('n')} 步的关键词 {s.get('keywords')} 都不在条文中")
 
 
 def check_cross(retrieval: list[dict], qa: list[dict]) -> None:

@@ -8,11 +8,16 @@ Report: eval/qa.jsonl even ids; the folded blind sets are shown too, marked as s
 
     .venv/bin/python eval/eval_qa.py               # report with the fitted models in kb/data/assistant.json
     .venv/bin/python eval/eval_qa.py --calibrate   # fit ranker + gate, choose the threshold, write the file
-    .venv/bin/python eval/eval_qa.py --set X.jsonl # also report another question set
+    .venv/bin/python eval/eval_qa.py --set X.jsonl # also report another question set (same format)
+    .venv/bin/python eval/eval_qa.py --only --set X.jsonl  # report that set alone
 
 End-to-end metrics: citation hit@1 (the first citation is a gold article, and the assistant did not abstain),
 hit@3 (a gold article among the first three cited or related ones), key-fact recall in the answer text,
-abstention precision/recall (abstaining is the positive class). Per question type when rows carry "type".
+abstention precision/recall (abstaining is the positive class). Per question type when rows carry "type"
+(deadline / list / procedure / fact / eligibility / penalty / version).
+Rows with a gold "verdict" (符合 / 不符合 / 无法判断) score the assistant's verdict: accuracy where the facts decide
+it (符合/不符合) and where they do not (无法判断), separately. Rows with gold "steps" score step recall: a gold step is
+recalled when a predicted step cites its article and contains one of its keywords.
 """
 from __future__ import annotations
 
@@ -184,6 +189,8 @@ class Result:
     first: tuple[str, int] | None
     text: str
     intent: str
+    verdict: str = ""
+    steps: list = None  # kb.models.Step
 
 
 def run(rows: list[dict], retriever) -> list[Result]:
@@ -192,7 +199,7 @@ def run(rows: list[dict], retriever) -> list[Result]:
         a = answer_at(r["question"], None, retriever=retriever)
         cited = [(c.doc_id, c.article) for c in a.citations + a.related]
         first = (a.citations[0].doc_id, a.citations[0].article) if a.citations else None
-        out.append(Result(r, a.abstained, cited, first, a.answer, a.intent))
+        out.append(Result(r, a.abstained, cited, first, a.answer, a.intent, a.verdict, list(a.steps)))
     return out
 
 
@@ -217,6 +224,9 @@ def metrics(results: list[Result]) -> dict:
 
     abstained = [x for x in results if x.abstained]
     tp = sum(1 for x in abstained if not x.row["answerable"])
+    decided = [x for x in ans if x.row.get("verdict") in DECIDED]
+    undecided = [x for x in ans if x.row.get("verdict") == UNDECIDED]
+    procedures = [x for x in ans if x.row.get("steps")]
     return {
         "n": len(results), "answerable": len(ans), "unanswerable": len(unans),
         "hit@1": mean(not x.abstained and x.first in gold_of(x.row) for x in ans),
@@ -226,19 +236,49 @@ def metrics(results: list[Result]) -> dict:
         "abstain recall": tp / len(unans) if unans else 0.0,
         "answerable wrongly abstained": sum(x.abstained for x in ans),
         "unanswerable answered": sum(not x.abstained for x in unans),
+        "verdict (decided)": mean(x.verdict == x.row["verdict"] for x in decided) if decided else None,
+        "n decided": len(decided),
+        "verdict (无法判断)": mean(x.verdict == UNDECIDED for x in undecided) if undecided else None,
+        "n 无法判断": len(undecided),
+        "step recall": mean(step_recall(x) for x in procedures) if procedures else None,
+        "n procedures": len(procedures),
     }
+
+
+DECIDED, UNDECIDED = ("符合", "不符合"), "无法判断"
+
+
+def step_recall(x: Result) -> float:
+    """Share of the gold steps that a predicted step recalls: it cites the gold step's article and its action
+    contains one of the gold step's keywords."""
+    gold = x.row["steps"]
+    if x.abstained or not gold:
+        return 0.0
+
+    def recalled(g):
+        keys = [_arabic(k) for k in g.get("keywords") or []]
+        return any((s.doc_id, s.article) == (g["doc_id"], g["article"]) and any(k in _arabic(s.action) for k in keys)
+                   for s in x.steps or [])
+    return sum(recalled(g) for g in gold) / len(gold)
+
+
+def _fmt(v) -> str:
+    return "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
 def print_table(title: str, results: list[Result]) -> None:
     m = metrics(results)
     print(f"\n### {title}")
-    print("  " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items()))
+    print("  " + "  ".join(f"{k} {_fmt(v)}" for k, v in m.items() if v is not None))
     types = sorted({x.row.get("type") for x in results if x.row.get("type")})
     if types:
-        print("  | type | n | hit@1 | hit@3 | key facts |")
+        print("  | type | n | hit@1 | hit@3 | key facts | verdict (decided) | verdict (无法判断) | step recall |")
         for t in types:
             sub = metrics([x for x in results if x.row.get("type") == t and x.row["answerable"]])
-            print(f"  | {t} | {sub['answerable']} | {sub['hit@1']:.3f} | {sub['hit@3']:.3f} | {sub['key facts']:.3f} |")
+            if not sub["answerable"]:
+                continue
+            cells = [sub[k] for k in ("hit@1", "hit@3", "key facts", "verdict (decided)", "verdict (无法判断)", "step recall")]
+            print(f"  | {t} | {sub['answerable']} | " + " | ".join(_fmt(v) for v in cells) + " |")
 
 
 def misses(results: list[Result]) -> None:
@@ -248,20 +288,30 @@ def misses(results: list[Result]) -> None:
             print(f"MISS {x.row['id']} {'ABSTAINED ' if x.abstained else ''}{x.row['question']} gold={sorted(gold)} got={x.cited[:3]}")
         if not x.row["answerable"] and not x.abstained:
             print(f"ANSWERED-UNANSWERABLE {x.row['id']} {x.row['question']} got={x.cited[:1]}")
+        if x.row.get("verdict") and x.verdict != x.row["verdict"]:
+            print(f"VERDICT {x.row['id']} {x.row['question']} gold={x.row['verdict']} got={x.verdict or '-'}")
+        if x.row.get("steps") and step_recall(x) < 1:
+            print(f"STEPS {x.row['id']} recall {step_recall(x):.2f} {x.row['question']} got={[(s.doc_id, s.article) for s in x.steps or []]}")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calibrate", action="store_true", help="fit ranker and gate, write kb/data/assistant.json")
     ap.add_argument("--set", type=Path, action="append", default=[], help="another question set to report")
+    ap.add_argument("--only", action="store_true", help="report only the --set files")
+    ap.add_argument("--dev", action="store_true", help="also report the calibration half of eval/qa.jsonl (odd ids)")
     ap.add_argument("--misses", action="store_true", help="list the report questions answered wrongly")
     args = ap.parse_args(argv)
     retriever = get_retriever()
     if args.calibrate:
         data = calibrate(retriever)
         print(f"fitted on {data['calibration']} → {MODEL_FILE.relative_to(ROOT)}")
-    sets = {"eval/qa.jsonl report half (even ids)": split(load(QA))[1]}
-    sets.update({f"{p.name} (folded into calibration after its first score)": load(p) for p in BLIND})
+    sets = {}
+    if not args.only:
+        sets["eval/qa.jsonl report half (even ids)"] = split(load(QA))[1]
+        if args.dev:
+            sets["eval/qa.jsonl calibration half (odd ids, fitted on)"] = split(load(QA))[0]
+        sets.update({f"{p.name} (folded into calibration after its first score)": load(p) for p in BLIND})
     sets.update({f"{p.name} (all)": load(p) for p in args.set})
     for title, rows in sets.items():
         results = run(rows, retriever)

@@ -12,21 +12,25 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from kb import errors
 from kb import knowledge as kb_knowledge
+from kb.assistant import eligibility, steps, yesno
 from kb.assistant.model import AssistantModel, model_for
+from kb.assistant.render import ref, version_ref
 from kb.config import Settings, get_settings
 from kb.deadlines import article_deadlines
 from kb.intent import DEADLINE, LIST, Intent, asked_types, classify, evidence, states
-from kb.assistant.render import ref
 from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit, SummaryItem
 from kb.terms import Term, TermScorer
 from kb.versions import (
     VersionChange,
+    article_changes,
+    asks_what_changed,
     changed_sentence,
     corresponding_article,
     current_of,
@@ -68,7 +72,7 @@ class Knowledge:
     chunk_ids: dict[tuple[str, int, int], list[str]]  # (doc_id, article, suffix) → its chunks in the store
 
 
-_KNOWLEDGE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store → (generation, knowledge)
+_KNOWLEDGE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # store → (generation, knowledge)
 _KNOWLEDGE_LOCK = threading.Lock()
 
 
@@ -151,10 +155,13 @@ def candidates(kn: Knowledge, hits: list[Hit], keep_old: bool = False) -> list[C
 
 
 def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: int, old: bool,
-            qvec: np.ndarray | None, kn: Knowledge, store, wants: list[str] = ()) -> None:
+            qvec: np.ndarray | None, kn: Knowledge, store, wants: list[str] = (), question: str = "") -> None:
     """Each candidate's ranking features (kb.assistant.model.RANK_FEATURES). wants: the answer types the
     question asks for (kb.intent.asked_types: a figure, a body, a place, a date), which the sentences that
-    could answer must state."""
+    could answer must state. question: for the figures the asker states about their case, which an article
+    must hold a condition on to answer "够不够得上" (kb.assistant.eligibility)."""
+    facts = eligibility.asker_facts(question) if question else []
+    cats = eligibility.asker_categories(question) if facts else set()
     for c in cands:
         context = f"{c.doc.title} {c.article.heading} {c.article.title}"
         c.coverage = TermScorer.coverage(terms, f"{context} {c.article.text}")
@@ -171,7 +178,7 @@ def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: i
                       "type_met": float(len(wants) - unmet), "type_gap": float(unmet),
                       "cosine_rel": c.cosine - top_cos, "coverage": c.coverage, "sentence_coverage": best.coverage,
                       "evidence": best.evidence, "old": float(old and c.doc.status == SUPERSEDED),
-                      "absent": absent}
+                      "absent": absent, "condition": eligibility.condition_fit(facts, cats, c.article)}
 
 
 def rank(cands: list[Candidate], model: AssistantModel) -> list[Candidate]:
@@ -187,7 +194,7 @@ def gate_features(ranked: list[Candidate]) -> dict[str, float]:
     return {"cosine": top.cosine, "cosine_margin": top.cosine - max((c.cosine for c in rest), default=0.0),
             "coverage": top.coverage, "sentence_coverage": top.features["sentence_coverage"], "absent": top.features["absent"],
             "type_gap": top.features["type_gap"],
-            "evidence": top.features["evidence"], "rank_score": top.score,
+            "evidence": top.features["evidence"], "rank_score": top.score, "condition": top.features.get("condition", 0.0),
             "rank_margin": top.score - (rest[0].score if rest else top.score - 1.0)}
 
 
@@ -247,15 +254,28 @@ def analyse(question: str, settings: Settings | None = None, retriever=None, mod
     kn = knowledge(retriever.store)
     hits = retriever.search(q, k=CANDIDATES)
     old = asks_for_old_version(q)
+    both = asks_what_changed(q)  # both versions are candidates; the old ones are not preferred
     encoder = retriever.store.encoder
     model = model or model_for(encoder.name if encoder else None)
     dense = "cosine" in model.ranker.features and retriever.dense_ready()
     qvec = retriever.query_vector(q) if dense else None
-    cands = candidates(kn, hits, old)
+    cands = candidates(kn, hits, old or both)
     measure(cands, kn.scorer.terms(q, intent.triggers), intent, len(hits), old, qvec, kn, retriever.store,
-            asked_types(q))
+            asked_types(q), q)
     ranked = rank(cands, model)
-    return Analysis(q, intent, ranked, confidence(ranked, model), model, kn)
+    conf = confidence(ranked, model)
+    if both and _both_versions(ranked[:5]):
+        conf = 1.0  # "新旧两版…有什么不一样" with both versions among the best: the corpus holds what is compared
+    return Analysis(q, intent, ranked, conf, model, kn)
+
+
+def _both_versions(cands: list[Candidate]) -> bool:
+    """A superseded article and its current counterpart are both among the candidates."""
+    for old in (c for c in cands if c.doc.superseded_by):
+        for new in (c for c in cands if c.doc.doc_id == old.doc.superseded_by):
+            if corresponding_article(new.article, old.doc) is old.article:
+                return True
+    return False
 
 
 def cite(c: Candidate, quote: str) -> Citation:
@@ -304,6 +324,23 @@ def _widen(article_text: str, sentence: Sentence) -> Sentence:
     return Sentence(text, sentence.coverage, sentence.evidence) if text else sentence
 
 
+def _with_lead_in(article_text: str, sentence: Sentence) -> Sentence:
+    """An item "（三）…" quoted from the line that introduces it ("…不得存在下列情形："), when that is short enough:
+    the item alone does not say what it is a case of."""
+    start = article_text.find(sentence.text)
+    if start < 0 or not _ITEM.match(sentence.text):
+        return sentence
+    lines = article_text[:start].split("\n")
+    lead = start - len(lines[-1])
+    for line in reversed(lines[:-1]):
+        lead -= len(line) + 1
+        if not _ITEM.match(line):
+            break
+    if not _LEAD_IN.search(article_text[lead:start]) or start + len(sentence.text) - lead > MAX_LIST_QUOTE_CHARS:
+        return sentence
+    return Sentence(article_text[lead : start + len(sentence.text)], sentence.coverage, sentence.evidence)
+
+
 def _main_quote(c: Candidate) -> Sentence:
     return _widen(c.article.text, _main_sentences(c))
 
@@ -332,6 +369,13 @@ def _contiguous(text: str, first: str, second: str) -> str | None:
 
 def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowledge) -> Answer:
     basis = _basis(ranked)
+    top, checked = _check(q, ranked, basis)
+    decided = None if checked else yesno.decide(q, [s.text for s in top.sentences], sentence_coverage(top),
+                                                  _statute_words(q, intent, kn))
+    deciding = checked.sentence if checked else decided.quote if decided else None
+    if deciding:  # the main quote is the sentence the verdict rests on, with the lead-in of an item
+        widened = _widen(top.article.text, Sentence(deciding, top.best.coverage, top.best.evidence))
+        basis = [(top, _with_lead_in(top.article.text, widened))] + [(c, x) for c, x in basis if c is not top]
     citations = [cite(c, s.text) for c, s in basis]
     cited = {(c.doc.doc_id, c.article.number) for c, _ in basis}
     related = [cite(c, c.best.text) for c in ranked[:k] if (c.doc.doc_id, c.article.number) not in cited and c.sentences]
@@ -340,12 +384,101 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
                          label=ch.old_article.label, quote=ch.old_sentence, status=SUPERSEDED,
                          heading=ch.old_article.heading, article_text=ch.old_article.text, date=ch.old_doc.date)
                 for _, ch in changes]
-    core = ranked[0].best.text  # the single best sentence; 依据 quotes the whole 款 around it
+    core = deciding or top.best.text  # the single best sentence; 依据 quotes the whole 款 around it
     conclusion = f"{ref(citations[0])}规定：“{core if core in citations[0].quote else citations[0].quote}”"
     summary = _summary(intent, basis)
     summary += [SummaryItem("版本", "版本变化", ch.line(c.doc)) for c, ch in changes]  # seen with the 结论
-    return Answer(question=q, intent=intent.name, abstained=False, conclusion=conclusion, summary=summary,
-                  citations=citations, related=related)
+    answer = Answer(question=q, intent=intent.name, abstained=False, conclusion=conclusion, summary=summary,
+                    citations=citations, related=related)
+    if asks_what_changed(q):
+        _side_by_side(answer, ranked, kn)
+    if checked:
+        answer.eligibility, answer.verdict = checked.checks, checked.verdict
+        answer.summary.insert(0, SummaryItem("条件", "条件对照（依据上述条文）", "；".join(c.comparison for c in checked.checks)))
+    elif decided:
+        answer.verdict = decided.verdict
+        answer.summary.insert(0, SummaryItem("判断", "判断依据", decided.reason))
+    else:
+        note = yesno.what_decides(q, core)
+        answer.notes += [note] if note else []
+    if steps.asks_steps(q, intent.name):
+        answer.steps = steps.procedure([steps.Source(c.doc, c.article, ref(cite(c, "")), sentence_coverage(c))
+                                        for c in procedure_articles(ranked[:k])])
+        _cite_steps(answer, ranked)
+    return answer
+
+
+STEP_RANKS = 6  # a procedure's articles are among the best few candidates
+STEP_MARGIN_OTHER = 1.0  # a lone article of another document must be ranked this close (logit) to the best
+
+
+def procedure_articles(ranked: list[Candidate]) -> list[Candidate]:
+    """The articles a procedure is drawn from: among the best few candidates, those of the best one's document,
+    of any document with two or more of them (a procedure runs over articles of one law), and any ranked close to
+    the best; the document with the most of them first (it is the procedure's law more often than the best
+    article's own document is: eval/qa.jsonl odd ids)."""
+    near = [c for c in ranked[:STEP_RANKS] if c.sentences]
+    if not near:
+        return ranked[:1]
+    top = near[0]
+    count = Counter(c.doc.doc_id for c in near)
+    keep = [c for c in near if c.doc.doc_id == top.doc.doc_id or count[c.doc.doc_id] >= 2
+            or c.score >= top.score - STEP_MARGIN_OTHER]
+    first = {d: i for i, d in reversed(list(enumerate(c.doc.doc_id for c in near)))}
+    return sorted(keep, key=lambda c: (-count[c.doc.doc_id], first[c.doc.doc_id]))
+
+
+def _cite_steps(answer: Answer, ranked: list[Candidate]) -> None:
+    """Every article a step rests on is cited (依据): quoted from its first step to its last when that is short."""
+    cited = {(c.doc_id, c.article) for c in answer.citations}
+    by_key = {(c.doc.doc_id, c.article.number): c for c in ranked}
+    order = {key: i for i, key in enumerate(by_key)}
+    for key in sorted({(s.doc_id, s.article) for s in answer.steps}, key=lambda k: order.get(k, len(order))):
+        if key in cited or key not in by_key:
+            continue
+        c = by_key[key]
+        mine = [s.action for s in answer.steps if (s.doc_id, s.article) == key]
+        start, end = c.article.text.find(mine[0]), c.article.text.find(mine[-1])
+        quote = c.article.text[start : end + len(mine[-1])] if 0 <= start <= end and end + len(mine[-1]) - start <= MAX_LIST_QUOTE_CHARS else mine[0]
+        answer.citations.append(cite(c, quote))
+        answer.related = [r for r in answer.related if (r.doc_id, r.article) != key]
+        cited.add(key)
+
+
+def _statute_words(q: str, intent: Intent, kn: Knowledge) -> str:
+    """The statute words of the question's lay terms (kb/data/synonyms.tsv)."""
+    return "，".join(a for t in kn.scorer.terms(q, intent.triggers) for a in t.alternatives)
+
+
+CHECK_RANKS = 3  # another of the best few articles may carry the check…
+CHECK_BETTER = 0.25  # …when its conditions fit the asker's case this much better than the main article's
+
+
+def _check(q: str, ranked: list[Candidate], basis: list[tuple[Candidate, Sentence]]):
+    """(candidate, eligibility.Assessment) of the article the check rests on: the first cited one whose conditions
+    fit the asker's figures (condition feature) — or, when the main article's do, one of the best few that fits
+    clearly better ("对法人…处以三千元以下" for a company over "一百元以下…当场收缴"); failing that, the main
+    article's check for a yes/no question that states no figure (无法判断); (top, None) when there is nothing."""
+    def fit(c: Candidate) -> float:
+        return c.features.get("condition", 0.0)
+
+    chosen = next((c for c, _ in basis if fit(c) > 0), None)
+    if chosen is not None and chosen is basis[0][0]:
+        better = max(ranked[:CHECK_RANKS], key=fit)
+        chosen = better if fit(better) >= fit(chosen) + CHECK_BETTER else chosen
+    chosen = chosen or basis[0][0]
+    return chosen, eligibility.assess(q, chosen.article, sentence_coverage(chosen), ref(cite(chosen, "")))
+
+
+def sentence_coverage(c: Candidate):
+    """How much of the question each sentence of a candidate covers, for any span of its text."""
+    cover = {s.text: s.coverage for s in c.sentences}
+
+    def coverage(text: str) -> float:
+        if text in cover:
+            return cover[text]
+        return max((s.coverage for s in c.sentences if s.text in text or text in s.text), default=0.0)
+    return coverage
 
 
 def _summary(intent: Intent, basis: list[tuple[Candidate, Sentence]]) -> list[SummaryItem]:
@@ -389,6 +522,57 @@ def _deadline_phrase(d) -> str:
     if d.target_year:
         parts.append(d.note or f"目标年份{d.target_year}年")  # note: "目标年份2023年已过"
     return parts[0] + (f"（{'，'.join(parts[1:])}）" if len(parts) > 1 else "")
+
+
+MAX_CHANGES = 4
+
+
+def _side_by_side(answer: Answer, ranked: list[Candidate], kn: Knowledge) -> None:
+    """"改了什么": the changed sentences of the best article with two versions, both versions quoted and cited with
+    their year (the new one first); the conclusion shows the first change, 版本对照 all of them."""
+    for c in ranked[:3]:
+        pair = _versions_of(c, kn)
+        changes = article_changes(*pair) if pair else []
+        if changes:
+            break
+    else:
+        return
+    (new_doc, new), (old_doc, old) = [(kn.docs[a.doc_id], a) for a in pair]
+    changes = changes[:MAX_CHANGES]
+    new_cite = _version_cite(new_doc, new, next((ch.new for ch in changes if ch.new), new.text))
+    old_cite = _version_cite(old_doc, old, next((ch.old for ch in changes if ch.old), old.text))
+    lines = [f"{version_ref(new_cite)}：“{ch.new}”" if ch.new else f"{version_ref(new_cite)}：（删去此句）" for ch in changes]
+    lines = [f"{n} ／ {version_ref(old_cite)}：“{ch.old}”" if ch.old else f"{n} ／ {version_ref(old_cite)}：（无此句）"
+             for n, ch in zip(lines, changes)]
+    first = max(changes, key=lambda ch: _change_relevance(answer.question, ch))
+    answer.conclusion = (f"{version_ref(new_cite)}规定：“{first.new}”" if first.new else f"{version_ref(new_cite)}删去了这一句") + \
+        (f"；{version_ref(old_cite)}曾规定：“{first.old}”" if first.old else f"；{version_ref(old_cite)}没有这一句")
+    answer.summary = [x for x in answer.summary if x.kind != "版本"]
+    answer.summary.insert(0, SummaryItem("版本", "新旧版本对照（摘自两版原文）", "；\n".join(lines)))
+    keys = {(new.doc_id, new.number), (old.doc_id, old.number)}
+    answer.citations = [new_cite, old_cite] + [x for x in answer.citations if (x.doc_id, x.article) not in keys]
+    answer.related = [x for x in answer.related if (x.doc_id, x.article) not in keys]
+
+
+def _change_relevance(question: str, change) -> float:
+    """How much of the question the words that changed touch (the character pairs in one version only)."""
+    a, b = eligibility.bigrams(change.new or ""), eligibility.bigrams(change.old or "")
+    q = eligibility.bigrams(question)
+    return len(q & (a ^ b)) + 0.1 * len(q & (a | b))
+
+
+def _versions_of(c: Candidate, kn: Knowledge) -> tuple[Article, Article] | None:
+    """(current article, its superseded counterpart) for a candidate of either version."""
+    current = current_of(c.doc, kn.docs)
+    new = c.article if current is c.doc else corresponding_article(c.article, current)
+    old_docs = predecessors(current, kn.docs)
+    old = c.article if c.doc in old_docs else (corresponding_article(new, old_docs[0]) if new and old_docs else None)
+    return (new, old) if new and old else None
+
+
+def _version_cite(doc: Document, article: Article, quote: str) -> Citation:
+    return Citation(doc=doc.title, doc_id=doc.doc_id, article=article.number, label=article.label, quote=quote,
+                    status=doc.status, heading=article.heading, article_text=article.text, date=doc.date)
 
 
 def _version_changes(basis, kn: Knowledge) -> list[tuple[Candidate, VersionChange]]:

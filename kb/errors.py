@@ -152,3 +152,11 @@ class NotLoggedIn(KBError):
 
 class ServeRefused(InputError):
     """`kb serve` on a network address without any account, or with an unusable host option."""
+
+
+class UnquotedFigure(KBError):
+    """An eligibility check would rest on a figure that is not in the sentence it quotes (a program error)."""
+
+    def __init__(self, figure: str):
+        super().__init__(f"判断依据的数值“{figure}”不在所引条文中，不作判断",
+                         hint="这是程序错误，请把问题原文报给维护人员；判断只能依据引文中写明的数字")

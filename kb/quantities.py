@@ -1,6 +1,10 @@
-"""Quantities with units in Chinese text — "160千瓦", "五万元", "6万块", "0.5天", "半年", "5个工作日", "30%" —
-parsed into a value in a canonical unit, so a figure a user states can be compared with a figure a rule states
-(kW and 千瓦 alike, 元 and 万元 alike). Numerals come from kb.numerals; this module is the one place for units.
+"""Quantities with units in Chinese text — "160千瓦", "五万元", "6万块", "0.5天", "半年", "5个工作日", "30%",
+"三分之二", "十四周岁" — parsed into a value in a canonical unit, so a figure a user states can be compared with a
+figure a rule states (kW and 千瓦 alike, 元 and 万元 alike). Numerals come from kb.numerals; this module is the
+one place for units.
+
+People state figures more loosely than rules do: `find_quantities(question, lay=True)` also reads a bare "1200万"
+as money, "七成" as 70%, and "第4天" as four days gone by.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ UNITS: dict[str, tuple[str, str, float]] = {
     "天": ("days", "日", 1), "日": ("days", "日", 1), "周": ("days", "日", 7), "星期": ("days", "日", 7),
     "个月": ("days", "日", 30), "年": ("days", "日", 365), "小时": ("hours", "小时", 1),
     "分钟": ("hours", "小时", 1 / 60),
+    "周岁": ("age", "岁", 1), "回": ("times", "次", 1), "趟": ("times", "次", 1),
     "人": ("people", "人", 1), "名": ("people", "人", 1), "户": ("count", "户", 1), "家": ("count", "家", 1),
     "次": ("times", "次", 1), "倍": ("ratio", "倍", 1), "%": ("percent", "%", 1), "％": ("percent", "%", 1),
     "岁": ("age", "岁", 1), "个": ("count", "个", 1), "位": ("count", "个", 1), "项": ("count", "项", 1),
@@ -29,8 +34,15 @@ UNITS: dict[str, tuple[str, str, float]] = {
 }
 _UNIT_ALT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 _NUM = rf"\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+(?:点[{CN_NUMERAL_CHARS}]+)?|半"
+# A fraction is a share: "百分之三十" 30%, "千分之五" 0.5%, "三分之二" 66.7%, "十分之一" 10%.
+_FRACTION = rf"(?P<den>\d+|[{CN_NUMERAL_CHARS}]+)分之(?P<share>{_NUM})"
 # "6万块", "五万元", "1000万元", "0.5天", "半年", "3个工作日", "百分之三十"
-QUANTITY = re.compile(rf"(?<!第)(?P<num>{_NUM})\s*(?P<unit>{_UNIT_ALT})|百分之(?P<pct>{_NUM})")
+QUANTITY = re.compile(rf"{_FRACTION}|(?<!第)(?P<num>{_NUM})\s*(?P<unit>{_UNIT_ALT})")
+# Lay figures (questions only): "第4天" (ordinal: that many days gone by), "1200万" (money, by far the commonest bare
+# 万), "七成" (tenths). Tried after the strict forms, so "1200万元" is still read with its unit.
+_LAY = re.compile(rf"{_FRACTION}|(?P<num>{_NUM})\s*(?P<unit>{_UNIT_ALT})"
+                  rf"|(?P<bare>\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+?)(?P<myriad>万|亿)(?![一不别要])"
+                  r"|(?P<tenths>[一二三四五六七八九]|\d)成(?=[多左以的，。,？?\s]|$)")
 # A question that asks for a figure: what it wants is a number the answer must state.
 ASKS_QUANTITY = re.compile(r"多少|几[天日个年月周次家项人倍位名元块万种类条级岁]|多久|多长|多大|多高|多重|多远|多快|比例|百分之几"
                            r"|上限|下限|最高|最低|最多|最少|最长|最短|最晚|最早|标准是|额度|金额")
@@ -63,17 +75,17 @@ def _number(s: str) -> float | None:
         return None
 
 
-def find_quantities(text: str) -> list[Quantity]:
-    """Every quantity with a unit in the text, left to right."""
+def find_quantities(text: str, lay: bool = False) -> list[Quantity]:
+    """Every quantity with a unit in the text, left to right; lay=True also reads the loose forms of _LAY."""
     out = []
     dates = [d.span() for d in _DATE.finditer(text or "")]
-    for m in QUANTITY.finditer(text or ""):
+    for m in (_LAY if lay else QUANTITY).finditer(text or ""):
         if any(a < m.end() and m.start() < b for a, b in dates):
             continue
-        if m.group("pct") is not None:
-            v = _number(m.group("pct"))
-            if v is not None:
-                out.append(Quantity(v, "%", "percent", m.group(0), m.start(), m.end()))
+        q = _special(m)
+        if q is not None:
+            if q.value is not None:
+                out.append(q)
             continue
         num, unit = m.group("num"), m.group("unit")
         if num.endswith("万") and unit in ("元", "块", "块钱"):  # "6万块" read as 6 + 万块
@@ -86,9 +98,40 @@ def find_quantities(text: str) -> list[Quantity]:
     return out
 
 
+def _special(m: re.Match) -> Quantity | None:
+    """A fraction or a lay form as a Quantity (value None when its numeral does not parse); None for num+unit."""
+    groups = m.groupdict()
+    if groups.get("den") is not None:
+        den, share = _number(groups["den"]), _number(groups["share"])
+        value = 100 * share / den if den and share is not None else None
+        return Quantity(value, "%", "percent", m.group(0), m.start(), m.end())
+    if groups.get("bare") is not None:
+        v = _number(groups["bare"])
+        factor = 1e4 if groups["myriad"] == "万" else 1e8
+        return Quantity(None if v is None else v * factor, "元", "money", m.group(0), m.start(), m.end())
+    if groups.get("tenths") is not None:
+        v = _number(groups["tenths"])
+        return Quantity(None if v is None else 10 * v, "%", "percent", m.group(0), m.start(), m.end())
+    return None
+
+
 def asks_quantity(question: str) -> bool:
     return bool(ASKS_QUANTITY.search(question or ""))
 
 
 def has_quantity(text: str) -> bool:
     return bool(find_quantities(text))
+
+
+_MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]")
+_DAYS_BEFORE_MONTH = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+
+
+def month_days(text: str) -> list[tuple[int, int, int]]:
+    """(day of a common year, start, end) of every "6月30日" / "6月15号" in the text, left to right."""
+    out = []
+    for m in _MONTH_DAY.finditer(text or ""):
+        month, day = _number(m.group("m")), _number(m.group("d"))
+        if month and day and 1 <= month <= 12 and 1 <= day <= 31:
+            out.append((_DAYS_BEFORE_MONTH[int(month) - 1] + int(day), m.start(), m.end()))
+    return out

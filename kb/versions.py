@@ -5,6 +5,7 @@ between versions (kxzf-2020 第八条 → kxzf-2025 第九条), so correspondenc
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -76,3 +77,38 @@ def changed_sentence(new_sentence: str, new_article: Article, old_article: Artic
 
 def _year(doc: Document) -> str:
     return (doc.date or "")[:4] or doc.doc_id
+
+
+# --- what changed between two versions of an article --------------------------------------------------------------
+_CHANGE_WORDS = re.compile(r"变化|变了|不一样|不同|区别|差别|差异|改了|改动|修改了|调整了|多了|少了|新增|增加了|删除|删掉|前后比|对比|比较")
+_VERSION_WORDS = re.compile(r"新旧|旧版|老版|新版|修订|修改|原来|以前|过去|新条例|旧条例|(?:19|20)\d{2}\s*年(?:版|的|新)")
+
+
+def asks_what_changed(question: str) -> bool:
+    """"修订前后…有啥变化", "新旧两版…有什么不一样", "老版…新版是怎么规定的": both versions side by side."""
+    both = ("新版" in question or "新条例" in question or "修订后" in question) and ("旧版" in question or "老版" in question)
+    return "新旧" in question or both or bool(_CHANGE_WORDS.search(question) and _VERSION_WORDS.search(question))
+
+
+@dataclass
+class SentenceChange:
+    """One difference between two versions of an article: a sentence of each (exact text), or None where the
+    other version has no counterpart (added or dropped)."""
+
+    new: str | None
+    old: str | None
+
+
+def article_changes(new_article: Article, old_article: Article) -> list[SentenceChange]:
+    """The sentences that differ, in the new version's order (dropped old sentences last); each changed sentence
+    is paired with the most similar changed sentence of the other version when they are about the same thing."""
+    new_s, old_s = new_article.sentences(), old_article.sentences()
+    new_only = [n for n in new_s if all(_ratio(n, o) < SAME_SENTENCE for o in old_s)]
+    old_only = [o for o in old_s if all(_ratio(o, n) < SAME_SENTENCE for n in new_s)]
+    pairs = sorted(((_ratio(n, o), i, j) for i, n in enumerate(new_only) for j, o in enumerate(old_only)), reverse=True)
+    match: dict[int, int] = {}
+    for ratio, i, j in pairs:  # most similar first, each sentence in one pair at most
+        if ratio >= MIN_ARTICLE_SIMILARITY and i not in match and j not in match.values():
+            match[i] = j
+    out = [SentenceChange(n, old_only[match[i]] if i in match else None) for i, n in enumerate(new_only)]
+    return out + [SentenceChange(None, o) for j, o in enumerate(old_only) if j not in match.values()]

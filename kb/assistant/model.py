@@ -22,13 +22,16 @@ LEXICAL = "lexical"  # the entry for indexes without dense vectors, or with an e
 # What a candidate article is judged by (kb.answer computes them). Similarities are e5 cosines of the question
 # to the article's own vectors; "rel" features are relative to the best candidate of the same question.
 # type_met: how many of the answer types the question asks for (a figure, a body, a place, a date) its sentences state.
+# condition: whether the article holds a condition on a kind of figure the asker states about their case (and how
+# well its clause fits the words around that figure; kb.assistant.eligibility.condition_fit).
 RANK_FEATURES = ("prior", "retrieval", "cosine", "cosine_rel", "coverage", "sentence_coverage", "evidence", "old",
-                 "type_met")
+                 "type_met", "condition")
 LEXICAL_RANK_FEATURES = tuple(f for f in RANK_FEATURES if not f.startswith("cosine"))
 # What the gate judges a question by: how close the best article is (cosine), how much of the question its best
 # sentence covers, and how many asked-for answer types it leaves unstated. Chosen by 5-fold cross-validated AUC
 # on the calibration pool among the candidate features of kb.answer.gate_features (in-domain AUC .70 vs .67 for
-# all nine; rank scores, margins and the sentence-level e5 similarity added nothing).
+# all nine; rank scores, margins and the sentence-level e5 similarity added nothing). The ranker's condition feature
+# was tried here too: it raised the fitted threshold so that more answerable blind_b9 questions were abstained on.
 GATE_FEATURES = ("cosine", "sentence_coverage", "type_gap")
 LEXICAL_GATE_FEATURES = ("coverage", "sentence_coverage", "type_gap")
 
@@ -56,7 +59,7 @@ class Linear:
         return {**asdict(self), "features": list(self.features)}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Linear":
+    def from_json(cls, d: dict) -> Linear:
         return cls(**{**d, "features": tuple(d["features"])})
 
 

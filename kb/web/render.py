@@ -71,8 +71,9 @@ def answer_to_html(data: dict, corpus) -> str:
         conclusion = f"【{data['verdict']}】{conclusion}"
     if conclusion:
         parts.append(f'<h3>结论</h3><div class="kb-answer">{multiline(conclusion)}</div>')
-    parts += [f'<div class="kb-summary"><b>{esc(item["label"])}：</b>{esc(item["text"])}</div>'
-              for item in data.get("summary") or []]
+    shown = {"条件"} if data.get("eligibility") else set()  # the 条件对照 table says it in full
+    parts += [f'<div class="kb-summary"><b>{esc(item["label"])}：</b>{multiline(item["text"])}</div>'
+              for item in data.get("summary") or [] if item.get("kind") not in shown]
     if data.get("eligibility"):
         parts.append(eligibility_html(data["eligibility"]))
     if data.get("steps"):

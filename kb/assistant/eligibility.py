@@ -1,0 +1,480 @@
+"""Eligibility checks: the facts an asker states about their own case, compared with the conditions of an article.
+
+"我们是城区的小微企业，报装容量120千瓦" states a quantity (120千瓦, read by kb.quantities) and categories (城区,
+小微企业). A sentence of the article states conditions: a comparator bound to a figure ("160千瓦以下", "不超过五万元",
+"满八年", "不足十分之一", "不得超过中标合同金额的10%", "届满三十日前"), the categories it applies to (城区 / 农村地区,
+机关、事业单位 / 大型企业), and whether meeting it brings a prohibition ("不得存在下列情形：…超过五万元"). Pairing a
+fact with a condition gives one EligibilityCheck — 符合 / 不符合, or 无法判断 naming what the question would have
+to say: the figure itself, or which of the sentence's alternatives (城区 or 农村地区) applies.
+
+Every figure shown is words of the question or of the quote: a Condition refuses a threshold that is not in the
+sentence it quotes (errors.UnquotedFigure), so no verdict rests on a number the article does not state there.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kb import errors
+from kb.models import Article, EligibilityCheck, split_sentences
+from kb.quantities import Quantity, find_quantities, month_days
+
+MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
+STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated
+
+# --- comparators ----------------------------------------------------------------------------------------------
+# Written before a figure: (words, the relation the measured value must have to the figure for the condition to hold).
+_PREFIX = [
+    ((r"最长不得超过|最长不超过|最多不超过|最多不得超过|最高不超过|最高不得超过|不得超过|不超过|不得高于|不高于|不大于|不多于|"
+      r"未逾|控制在|压缩至|压缩到|压缩在|缩短至|缩短到|降至|降到"), "≤"),
+    (r"不足|未满|不满|低于|少于|小于", "<"),
+    (r"最短不得少于|最少不得少于|不得少于|不少于|不得低于|不低于|至少|已满|(?<![届期圆充])满|达到", "≥"),
+    (r"超过|高于|多于|大于|逾", ">"),
+]
+# Written after a figure; "前" after a duration: at least that long before ("届满三十日前").
+_SUFFIX = [(r"及以下|以下|以内|之内|内(?![容部外地资])", "≤"), (r"及以上|以上", "≥"), (r"前(?![款述列])", "lead")]
+_PREFIX_RE = re.compile("(?:" + "|".join(f"(?P<p{i}>{w})" for i, (w, _) in enumerate(_PREFIX)) + r")\s*(?:在|为|于)?\s*$")
+_SUFFIX_RE = re.compile(r"^\s*(?:" + "|".join(f"(?P<s{i}>{w})" for i, (w, _) in enumerate(_SUFFIX)) + ")")
+# A share of something: "不得超过中标合同金额的10%", "不超过原合同采购金额百分之十", "占…预算总额的百分之三十以上".
+_SHARE_OF = re.compile(r"(?P<cmp>不得超过|不超过|不得低于|不低于|不少于|不得少于|占)(?P<base>[^，。；：、（）]{2,24}?)的?$")
+_CLAUSE_CUT = re.compile(r"[，；。：（）()\n]|、(?=对)")  # "对公民处以…、对法人…处以…" are two clauses
+_ITEM = re.compile(r"^\s*（[一二三四五六七八九十]+）")
+# What makes meeting a condition a bar: a prohibition or a denial after it ("可以不" is a permission).
+_NEGATIVE = re.compile(r"(?<!可以)(?<!可)(?:不得|禁止|严禁|不应当|不应|不予|不能|不准|不再|无权|不适用)")
+_NEGATED_ASK = "(?:不|免|无需|不用|不必|没)"
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "≤": lambda v, t: v <= t, "<": lambda v, t: v < t, "≥": lambda v, t: v >= t, ">": lambda v, t: v > t,
+    "lead": lambda v, t: v >= t,
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a sentence, in the article's words."""
+
+    text: str  # the clause holding it ("最高奖的金额超过五万元")
+    op: str  # ≤ < ≥ > between the measured value and the threshold; "lead": at least that long before
+    threshold: Quantity  # parsed from the quote
+    quote: str  # the sentence it is in: exact article text
+    subject: str = ""  # what is measured: the clause's words before the comparator ("最高奖的金额")
+    base: str = ""  # for a share: what it is a share of ("中标合同金额")
+    scope: frozenset[str] = frozenset()  # the categories it applies to (城区, 机关, 公民…)
+    consequence: str = ""  # what meeting it brings, when that is stated apart from it (a lead-in, a "…的，" main clause)
+    qualifier: bool = False  # it says who or what qualifies (in brackets, a "…的" clause, an item), not a duty
+    others: tuple[str, ...] = ()  # the sentence's other "…的" clauses: conditions that go with this one (且)
+
+    def __post_init__(self):
+        # The rule no check may break: a verdict rests only on figures the quoted sentence states.
+        if self.threshold.text not in self.quote or self.text not in self.quote:
+            raise errors.UnquotedFigure(self.threshold.text)
+
+    @property
+    def negative(self) -> bool:
+        return bool(_NEGATIVE.search(self.consequence))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A figure the asker states about their own case."""
+
+    quantity: Quantity
+    context: str  # the question's words around the figure (what it is a figure of: "要求我们交，投标保证金")
+    lead: bool = False  # how long before something ("提前15天", the gap between "6月30日到期" and "6月15日")
+
+
+# --- the asker's categories -------------------------------------------------------------------------------------
+# canonical category → (how articles write it, how people say it: regular expressions). Categories choose among a sentence's
+# alternatives (城区 or 农村地区, 机关 or 大型企业, 公民 or 法人); a category alone never decides a verdict.
+CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "城区": (("城区", "城镇"), ("城区", "城里", "市区", "县城", "城镇")),
+    "农村": (("农村",), ("农村", "乡下", "村里", "乡村", "乡镇", "镇上")),
+    "小微企业": (("小微企业", "小型微型企业", "小型企业", "微型企业"),
+                ("小微企业", "小型企业", "微型企业", "小微", "小企业", "小公司", "小厂")),
+    "中小企业": (("中小企业", "中型企业"), ("中小企业", "中型企业", "小微", "小型企业", "微型企业", "小企业", "小公司")),
+    "大型企业": (("大型企业",), ("大型企业", "大企业", "大公司", "央企", "集团公司")),
+    "个体工商户": (("个体工商户",), ("个体工商户", "个体户", "摆摊", "小摊", "个体经营")),
+    "机关": (("机关",), ("机关", "政府", "局", "委员会", "街道办", "管委会")),
+    "事业单位": (("事业单位",), ("事业单位", "公立医院", "医院", "学校", "研究所", "研究院")),
+    "公民": (("公民", "自然人"), ("公民", "自然人", "个人", "本人")),
+    "法人": (("法人", "其他组织"), ("(?<!执)法人", "公司", "企业", "单位", "其他组织", "厂")),
+    "外地": (("外地", "本地区以外", "外省"), ("外地", "外省", "外市", "外县", "异地")),
+    "本地": (("本地", "本地区"), ("本地", "当地")),
+    "国有": (("国有",), ("国有", "国企", "央企")),
+    "民营": (("民营",), ("民营", "民企", "私营", "私企")),
+}
+
+
+_LAY = {name: re.compile("|".join(lay)) for name, (_, lay) in CATEGORIES.items()}
+
+
+def asker_categories(question: str) -> set[str]:
+    return {name for name, pattern in _LAY.items() if pattern.search(question)}
+
+
+def text_categories(text: str) -> frozenset[str]:
+    return frozenset(name for name, (written, _) in CATEGORIES.items() if any(w in text for w in written))
+
+
+# --- the asker's figures ----------------------------------------------------------------------------------------
+# A figure right after these words is what the asker asks about, not a fact of their case: "能不能3天内通电",
+# "能按8个工作日办完", "能享受3天内的待遇", "哪一年"; likewise one followed by "的标准".
+_ASKED_BEFORE = re.compile(r"(?:能不能|能否|可不可以|可否|能在|能按|能于|按照|按|享受|要在|得在|是不是在|在不在|有没有|哪|几|多少)\s*$")
+_ASKED_AFTER = re.compile(r"^[^，。？?]{0,6}?(?:的标准|的待遇|的时限|的承诺)")
+# "一家企业", "一项许可", "一次交齐": an article or a manner, not a count of the asker's.
+_INDEFINITE = re.compile(r"^[一两]\s*(?:家|项|个|位|份|批|辆|台|张|件|种|类|次|笔|名|户)$")
+_LEAD_WORDS = re.compile(r"(?:提前|到期前|届满前|截止前)\s*$")
+# A yes/no question about the asker's own case: the only kind that gets 无法判断 when it states no figure.
+_CHECK = re.compile(r"吗|能不能|能否|可不可以|可以不|行不行|是否|算不算|够不够|够得上|够格|合规|合法|违规|违法|达标|来得及|"
+                    r"站得住|超没超|有没有超|符不符合|属不属于|要不要|需不需要|还能")
+OWN_CASE = re.compile(r"我|咱|本公司|我司|我厂|我店|这样|这种|这么|这个")  # the asker's case, or one they describe
+
+
+def asker_facts(question: str) -> list[Fact]:
+    """The figures a question states about the asker's case (lay forms too: "1200万", "第4天", "七成")."""
+    facts = []
+    for q in find_quantities(question, lay=True):
+        before, after = question[max(0, q.start - 8) : q.start], question[q.end :]
+        if _ASKED_BEFORE.search(before) or _ASKED_AFTER.match(after) or _INDEFINITE.match(q.text):
+            continue
+        after = re.split(r"[，。；？！?,]", after, maxsplit=1)[0][:6]
+        facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before))))
+    dates = month_days(question)
+    if len(dates) == 2:  # "6月30日到期，6月15日才去申请": how long before the one the other is
+        (a, a0, a1), (b, b0, b1) = dates
+        text = f"{question[a0:a1]}与{question[b0:b1]}相隔{abs(a - b)}天"
+        facts.append(Fact(Quantity(float(abs(a - b)), "日", "days", text, a0, b1), "", lead=True))
+    return facts
+
+
+def asks_check(question: str) -> bool:
+    return bool(_CHECK.search(question))
+
+
+# --- the conditions of an article -------------------------------------------------------------------------------
+def _clause_span(sentence: str, start: int, end: int) -> tuple[int, int]:
+    cuts = [m for m in _CLAUSE_CUT.finditer(sentence)]
+    lo = max([m.end() for m in cuts if m.end() <= start] + [0])
+    hi = min([m.start() for m in cuts if m.start() >= end] + [len(sentence)])
+    return lo, hi
+
+
+def _comparator(sentence: str, q: Quantity, clause_lo: int) -> tuple[str | None, int, int]:
+    """(relation, start of the comparator, end of the figure with its suffix); relation None: nothing binds it."""
+    op, at, end = None, q.start, q.end
+    m = _PREFIX_RE.search(sentence[clause_lo : q.start])
+    if m:
+        op = next(rel for i, (_, rel) in enumerate(_PREFIX) if m.group(f"p{i}"))
+        at = clause_lo + m.start()
+    s = _SUFFIX_RE.match(sentence[q.end :])
+    if s:
+        rel = next(rel for i, (_, rel) in enumerate(_SUFFIX) if s.group(f"s{i}"))
+        end = q.end + s.end()
+        if rel == "lead":
+            if op is None and q.dimension in ("days", "workdays"):
+                op = "lead"
+        else:
+            op = op or rel
+    return op, at, end
+
+
+def _share(sentence: str, q: Quantity, clause_lo: int, op: str | None) -> tuple[str | None, str, int]:
+    """For a percentage: the relation and what it is a share of ("中标合同金额"), and where that phrase starts."""
+    m = _SHARE_OF.search(sentence[clause_lo : q.start])
+    if not m:
+        return op, "", q.start
+    if op is None:
+        op = "≥" if m.group("cmp") in ("不得低于", "不低于", "不少于", "不得少于") else "≤"
+    return op, m.group("base").strip(), clause_lo + m.start()
+
+
+def _lead_in(article_text: str, sentence_start: int) -> str:
+    """The line that introduces the item a sentence is ("有下列情形之一的，不得担任…：")."""
+    for line in reversed(article_text[:sentence_start].split("\n")[:-1]):
+        if _ITEM.match(line):
+            continue
+        return line if line.rstrip().endswith("：") else ""
+    return ""
+
+
+def _main_clause(sentence: str, clause_hi: int) -> str:
+    """When the clause is (part of) a "…的，" condition: the rest of the sentence, which says what it brings."""
+    m = re.compile(r"的[，,]").search(sentence, max(clause_hi - 1, 0))
+    if m is None or "，" in sentence[clause_hi + 1 : m.start()] or m.start() - clause_hi > 30:
+        return ""
+    return sentence[m.end() :]
+
+
+def _other_conditions(sentence: str, own: tuple[int, int]) -> tuple[str, ...]:
+    """The sentence's other "…的" clauses without figures."""
+    out, lo = [], 0
+    for m in _CLAUSE_CUT.finditer(sentence + "。"):
+        piece, span = sentence[lo : m.start()].strip(), (lo, m.start())
+        lo = m.end()
+        if (piece.endswith("的") and len(piece) >= 4 and not span[0] <= own[0] < span[1] and "下列" not in piece
+                and not find_quantities(piece)):
+            out.append(piece)
+    return tuple(out)
+
+
+def _subject_scope(sentence: str, clause_lo: int) -> frozenset[str]:
+    """The categories of the nearest earlier clause that names any, brackets skipped: the subject continued."""
+    head = re.sub(r"（[^）]*）", lambda m: "，" * len(m.group()), sentence[:clause_lo])
+    pieces = re.split(r"[，；：]", head)
+    for piece in reversed(pieces):
+        found = text_categories(piece)
+        if found:
+            return found
+    return frozenset()
+
+
+def sentence_conditions(article: Article, sentence: str, inherited: frozenset[str] = frozenset()) -> list[Condition]:
+    """Every figure of the sentence bound by a comparator, as a Condition."""
+    pos = article.text.find(sentence)
+    item = bool(_ITEM.match(sentence.split("\n")[-1]))
+    lead_in = _lead_in(article.text, pos + sentence.rfind("\n") + 1) if pos >= 0 and item else ""
+    out = []
+    for q in find_quantities(sentence):
+        lo, hi = _clause_span(sentence, q.start, q.end)
+        op, at, end = _comparator(sentence, q, lo)
+        base = ""
+        if q.dimension == "percent":
+            op, base, share_at = _share(sentence, q, lo, op)
+            at = min(at, share_at)
+        if op is None:
+            continue
+        main = _main_clause(sentence, hi)
+        bracketed = sentence[:lo].count("（") > sentence[:lo].count("）")
+        scope = text_categories(sentence[lo:hi]) or _subject_scope(sentence, lo) or inherited
+        out.append(Condition(
+            text=sentence[lo:hi].strip(), op=op, threshold=q, quote=sentence, subject=sentence[lo:at].strip(),
+            base=base, scope=scope, consequence=lead_in or main,
+            qualifier=bool(bracketed or main or lead_in or sentence[end : end + 1] == "的"),
+            others=_other_conditions(sentence, (lo, hi))))
+    return out
+
+
+_CACHE: dict[tuple[str, str, str], list[Condition]] = {}
+_CACHE_SIZE = 4096
+
+
+def article_conditions(article: Article) -> list[Condition]:
+    """The conditions of every sentence; a sentence naming no category takes its paragraph's (款) first one.
+    Cached by article text: every question's candidates are read again (the ranker's condition feature)."""
+    key = (article.doc_id, article.key, article.text)
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = _article_conditions(article)
+    return _CACHE[key]
+
+
+def _article_conditions(article: Article) -> list[Condition]:
+    out = []
+    for para in article.paragraphs or []:
+        scope: frozenset[str] = frozenset()
+        for s in split_sentences(para.text):
+            scope = scope or text_categories(s)
+            out += sentence_conditions(article, s, scope)
+    return out
+
+
+# --- comparing ------------------------------------------------------------------------------------------------
+def bigrams(text: str) -> set[str]:
+    text = re.sub(r"[\s，。；：、？！?“”（）()]", "", text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def overlap(a: str, b: str) -> float:
+    """Share of a's character pairs found in b."""
+    pairs = bigrams(a)
+    return len(pairs & bigrams(b)) / len(pairs) if pairs else 0.0
+
+
+def _fits(fact: Fact, cond: Condition) -> bool:
+    if cond.op == "lead" or fact.lead:
+        return cond.op == "lead" and fact.lead and fact.quantity.dimension == cond.threshold.dimension
+    if cond.base:  # a share: the asker states the share itself, or the amount and what it is a share of
+        return fact.quantity.dimension in ("percent", "money")
+    return (fact.quantity.dimension, fact.quantity.unit) == (cond.threshold.dimension, cond.threshold.unit)
+
+
+def _base_fact(cond: Condition, facts: list[Fact]) -> Fact | None:
+    """The asker's amount that the share is taken of: the one said with the base's words ("中标价500万")."""
+    money = [(overlap(cond.base, f.context), f) for f in facts if f.quantity.dimension == "money"]
+    money = [x for x in money if x[0] > 0]
+    return max(money, key=lambda x: x[0])[1] if money else None
+
+
+def _measured_fact(cond: Condition, facts: list[Fact], question: str) -> Fact | None:
+    fitting = [f for f in facts if _fits(f, cond)]
+    if cond.base:
+        base = _base_fact(cond, fitting)
+        fitting = [f for f in fitting if f is not base]
+    if not fitting:
+        return None
+    return max(fitting, key=lambda f: overlap(f.context, cond.text) + overlap(cond.subject, f.context))
+
+
+def _asks_for_the_bar(cond: Condition, question: str) -> bool:
+    """The asker wants what the prohibition denies ("能不能不予处罚"): meeting the condition is then what they want."""
+    m = _NEGATIVE.search(cond.consequence)
+    head = re.sub(r"^(?:给予|被|向|对|将|以)", "", cond.consequence[m.end() :])[:2] if m else ""
+    return bool(head) and bool(re.search(_NEGATED_ASK + r"[^，。？]{0,3}" + re.escape(head), question))
+
+
+def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citation: str) -> EligibilityCheck:
+    """One fact against one condition: 符合 / 不符合, or 无法判断 when a share's base or a clause that goes with it
+    is not stated."""
+    value, shown = fact.quantity.value, fact.quantity.text
+    if cond.base and fact.quantity.dimension == "money":
+        base = _base_fact(cond, [f for f in facts if f is not fact])
+        if base is None or not base.quantity.value:
+            return unknown(cond, citation, shown, cond.base)
+        value = 100 * value / base.quantity.value
+        shown = f"{fact.quantity.text}÷{base.quantity.text}≈{value:.1f}%"
+    holds = _OPS[cond.op](value, cond.threshold.value)
+    unstated = [c for c in cond.others if overlap(c, question) < STATED] if cond.qualifier else []
+    if holds and unstated:  # the figure is met, but a condition that goes with it is not stated (且); a duty's
+        # figure ("…的，应当自收到申请之日起20个工作日内予以答复") is met whatever case its "…的" scopes
+        return unknown(cond, citation, fact.quantity.text, "；".join(unstated))
+    bar = cond.negative and not _asks_for_the_bar(cond, question)
+    verdict = UNMET if holds == bar else MET
+    rel = ">" if value > cond.threshold.value else "<" if value < cond.threshold.value else "="
+    gloss = f"，条文：{cond.consequence.strip('：')}" if cond.consequence and cond.negative else ""
+    comparison = f"{shown} {rel} {cond.threshold.text}（{cond.text}{gloss}）→ {verdict}"
+    return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
+                            verdict=verdict, quote=cond.quote, comparison=comparison, citation=citation)
+
+
+def unknown(cond: Condition, citation: str, user_value: str | None, missing: str) -> EligibilityCheck:
+    return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=user_value, verdict=UNKNOWN,
+                            quote=cond.quote, comparison=f"问题中没有说明：{missing} → 无法判断", missing=missing,
+                            citation=citation)
+
+
+def verdict_of(checks: list[EligibilityCheck]) -> str:
+    """Every condition must hold (且): one 不符合 decides; otherwise any unknown leaves it open."""
+    if any(c.verdict == UNMET for c in checks):
+        return UNMET
+    if checks and all(c.verdict == MET for c in checks):
+        return MET
+    return UNKNOWN
+
+
+# --- the assessment -----------------------------------------------------------------------------------------------
+@dataclass
+class Assessment:
+    checks: list[EligibilityCheck]
+    verdict: str
+    sentence: str  # the sentence the checks rest on (exact article text)
+
+
+def _distinguishing(conds: list[Condition]) -> frozenset[str]:
+    """The categories that tell the conditions apart (those every one shares decide nothing)."""
+    if not conds:
+        return frozenset()
+    scopes = [c.scope for c in conds]
+    return frozenset().union(*scopes) - frozenset.intersection(*scopes)
+
+
+def _exception_bonus(sentence: str, question: str) -> float:
+    """A sentence opening with a "…的，" case the asker describes ("合同另有约定的，从其约定，但…") is theirs."""
+    m = re.match(r"([^，。；]{2,20}的)[，,]", sentence)
+    share = overlap(m.group(1), question) if m else 0.0
+    return share if share >= STATED else 0.0
+
+
+def _pick_sentence(conds: list[Condition], score: Callable[[str], float], question: str) -> list[Condition]:
+    best = max({c.quote for c in conds}, key=lambda s: score(s) + _exception_bonus(s, question))
+    chosen = [c for c in conds if c.quote == best]
+    by_clause = max(_words_shared(c, question) for c in chosen)
+    return [c for c in chosen if _words_shared(c, question) == by_clause]  # "供电五个工作日内", not "供热八个…"
+
+
+def _words_shared(cond: Condition, question: str) -> int:
+    """How many character pairs of the clause, its figure left out, the question repeats."""
+    words = cond.text.replace(cond.threshold.text, "，")
+    return len(bigrams(words) & bigrams(question))
+
+
+def condition_fit(facts: list[Fact], cats: set[str], article: Article) -> float:
+    """How well the article's conditions fit the asker's case: 0 when none is on a kind of figure they state, else
+    1 + the best share of a fact's surrounding words in the clause of a condition on it ("交50万元投标保证金" fits
+    "投标保证金不得超过…的2%" better than "可以处5万元以下的罚款") + 0.5 when that condition is scoped to a
+    category the asker names (公司 for "对法人或者其他组织处以三千元以下")."""
+    pairs = [(f, c) for c in article_conditions(article) for f in facts if _fits(f, c)] if facts else []
+    return max((1.0 + overlap(f.context, c.text) + 0.5 * bool(c.scope & cats) for f, c in pairs), default=0.0)
+
+
+def fitting_conditions(question: str, article: Article) -> list[Condition]:
+    """The article's conditions on a kind of figure the asker states (a power for a power, a share for amounts)."""
+    facts = asker_facts(question)
+    return [c for c in article_conditions(article) if any(_fits(f, c) for f in facts)] if facts else []
+
+
+def assess(question: str, article: Article, score: Callable[[str], float], citation: str) -> Assessment | None:
+    """The checks of the asker's facts against the article's conditions; None when the article states no condition
+    the question could be checked against. score: how well a sentence of the article answers the question."""
+    conds = article_conditions(article)
+    facts, cats = asker_facts(question), asker_categories(question)
+    relevant = [c for c in conds if any(_fits(f, c) for f in facts)]
+    if relevant:
+        return _with_facts(question, relevant, facts, cats, score, citation)
+    if asks_check(question) and (OWN_CASE.search(question) or facts):
+        best = max((score(s) for p in article.paragraphs for s in split_sentences(p.text)), default=0.0)
+        return _without_facts(question, conds, cats, score, citation, best)
+    return None
+
+
+def _with_facts(question, conds, facts, cats, score, citation) -> Assessment:
+    """Conditions scoped to one of several categories (城区 / 农村地区) are alternatives: the asker's category picks
+    theirs; when the question names none and the best sentence is one of them, it is decided only if all agree."""
+    split = _distinguishing([c for c in conds if c.scope])
+
+    def alternative(c: Condition) -> frozenset[str]:
+        return c.scope & split
+
+    mine = [c for c in conds if alternative(c) & cats]
+    pool = mine + [c for c in conds if not alternative(c)] if mine else conds
+    chosen = _pick_sentence(pool, score, question)
+    if mine or not any(alternative(c) for c in chosen):
+        checks = _checks(question, chosen, facts, citation)
+        return Assessment(checks, verdict_of(checks), chosen[0].quote)
+    groups: dict[frozenset[str], list[Condition]] = {}
+    for c in conds:
+        if alternative(c):
+            groups.setdefault(alternative(c), []).append(c)
+    results = [_checks(question, _pick_sentence(g, score, question), facts, citation) for g in groups.values()]
+    verdicts = {verdict_of(r) for r in results}
+    if len(verdicts) == 1:
+        return Assessment([c for r in results for c in r], verdicts.pop(), chosen[0].quote)
+    fact = _measured_fact(chosen[0], facts, question)
+    names = "还是".join("、".join(sorted(g)) for g in groups)
+    check = unknown(chosen[0], citation, fact.quantity.text if fact else None, f"属于哪一种情形（{names}）")
+    return Assessment([check] + [c for r in results for c in r], UNKNOWN, chosen[0].quote)
+
+
+def _checks(question, conds, facts, citation) -> list[EligibilityCheck]:
+    out = []
+    for c in conds:
+        fact = _measured_fact(c, facts, question)
+        out.append(compare(fact, c, facts, question, citation) if fact else unknown(c, citation, None, c.subject or c.text))
+    return out
+
+
+def _without_facts(question, conds, cats, score, citation, best_score) -> Assessment | None:
+    """A yes/no question about the asker's case that states no figure the answering sentence needs: 无法判断,
+    naming the figure — only when the sentence that answers best holds a condition."""
+    if not conds:
+        return None
+    split = _distinguishing(conds)
+    mine = [c for c in conds if not split or c.scope & split & cats or not c.scope & split]
+    chosen = _pick_sentence(mine or conds, score, question)
+    if score(chosen[0].quote) < 0.8 * best_score:  # the condition must be in what answers, not anywhere
+        return None
+    asked = [c for c in chosen if c.qualifier] or chosen
+    if split & cats:
+        asked = [c for c in asked if not c.scope & split or c.scope & split & cats] or asked
+    checks = [unknown(c, citation, None, f"{c.subject or '相关数值'}（条文：{c.text}）") for c in asked]
+    return Assessment(checks, UNKNOWN, chosen[0].quote)

@@ -1,0 +1,158 @@
+"""Yes/no questions ("算不算违反…", "合规吗", "要不要…", "能不能…"): answered 是 / 否 / 视情况 only when the cited
+sentence decides it — a prohibition (不得…), a permission (可以…), a duty (应当…) or an exemption (无需…) whose act the
+question describes — quoting the deciding words; otherwise no verdict, and the quote stands on its own.
+
+A question about the asker's own case that the text decides reads as a compliance check: 符合 / 不符合, as for
+figures (kb.assistant.eligibility). "除…外，不得…其他保证金" decides by membership: a 保证金 the list does not name is
+one of the "其他".
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kb.assistant.eligibility import (
+    MET,
+    OWN_CASE,
+    STATED,
+    UNMET,
+    asker_categories,
+    bigrams,
+    overlap,
+    text_categories,
+)
+
+YES, NO, DEPENDS = "是", "否", "视情况"
+MATCH = 0.34  # share of the act's character pairs the question must repeat for it to describe that act
+
+# What the question asks: may it be done / is it a violation / must it be done.
+_ASK_PERMISSION = re.compile(r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|允许|合规|合法|站得住|能收吗|能.{0,12}吗|还能|可以.{0,12}吗")
+_ASK_VIOLATION = re.compile(r"算不算违|算违|违规吗|违法吗|是不是违|属于违|违反.{0,10}吗|违不违")
+_ASK_DUTY = re.compile(r"要不要|需不需要|需要.{0,10}吗|必须.{0,10}吗|得不得|是否需要|是否应当|是否必须|用不用|非得")
+# What a sentence says of an act: modal → kind. Longest first so "不得" is not read as "得".
+_MODALS = [("不得|禁止|严禁|不准|不应当|不能", "prohibited"), ("无需|无须|不需要|不必|免予|免于|不再", "exempt"),
+           ("可以|有权|允许|也可以", "permitted"), ("应当|必须|须", "required")]
+_MODAL = re.compile("|".join(f"(?P<{kind}>{words})" for words, kind in _MODALS))
+_EXCEPT = re.compile(r"除(?P<items>[^，。；]{2,80}?)外[，,]?[^。；]*?不得[^。；]*?其他(?P<head>[\u4e00-\u9fff]{1,4}?)(?=[。；，]|$)")
+_GLUE = set("的了和及或者与在对向将把被由")
+_NAME = r"[^\W\d_交缴收付笔的了要让再还个种这那们些一和及、，。“”]"  # the words of a name before its head ("质量")
+
+
+@dataclass
+class Decision:
+    verdict: str  # 是 / 否 / 视情况, or 符合 / 不符合 for the asker's own case
+    words: str  # the deciding words, exact text of the sentence
+    quote: str  # the sentence
+    reason: str  # how the words decide it
+
+
+def _asks(question: str) -> str | None:
+    if _ASK_VIOLATION.search(question):
+        return "violation"
+    if _ASK_DUTY.search(question):
+        return "duty"
+    if _ASK_PERMISSION.search(question):
+        return "permission"
+    return None
+
+
+def _act(sentence: str, end: int) -> str:
+    """The act a modal governs: the words after it up to the end of its clause."""
+    return re.split(r"[，。；：]", sentence[end:], maxsplit=1)[0]
+
+
+def _describes(act: str, question: str) -> bool:
+    pairs = {p for p in bigrams(act) if not set(p) & _GLUE}
+    return bool(pairs) and len(pairs & bigrams(question)) / len(pairs) >= MATCH
+
+
+_ANSWER = {  # (what is asked, what the text says) → 是/否 for a general question
+    ("permission", "prohibited"): NO, ("permission", "permitted"): YES, ("permission", "required"): YES,
+    ("permission", "exempt"): YES,
+    ("violation", "prohibited"): YES, ("violation", "permitted"): NO, ("violation", "exempt"): NO,
+    ("duty", "required"): YES, ("duty", "exempt"): NO, ("duty", "permitted"): NO, ("duty", "prohibited"): NO,
+}
+_COMPLIANCE = {"prohibited": UNMET, "permitted": MET, "exempt": MET}  # the asker's own case, may they / is it a breach
+
+
+_ASK_WORDS = re.compile(r"这|那|我们|我|你|他们|吗|呢|能不能|可不可以|可以|行不行|合规|合法|违规|违法|算不算|要不要|需不需要|"
+                        r"是不是|是否|能|还")
+
+
+def asked_parts(question: str) -> list[str]:
+    """The sentences of the question that ask yes or no ("…几天内作决定？能延长吗？" → ["能延长吗"]); one that names
+    nothing itself ("…只收现金，这合规吗？") stands with the words before it."""
+    parts = [p for p in re.split(r"[？?]", question) if p.strip()]
+    out = []
+    for i, part in enumerate(parts):
+        if _asks(part):
+            named = len(re.findall(r"[\u4e00-\u9fff]", _ASK_WORDS.sub("", part))) >= 2
+            out.append(part if named else "？".join(parts[: i + 1]))
+    return out
+
+
+def decide(question: str, sentences: list[str], score: Callable[[str], float], synonyms: str = "") -> Decision | None:
+    """The decision of the best sentence that decides one of the question's yes/no parts; None when none does.
+    synonyms: the statute words of the question's lay terms, which count as its words ("LPR")."""
+    if not sentences:
+        return None
+    best = max(score(s) for s in sentences)
+    near = [s for s in sorted(sentences, key=score, reverse=True) if score(s) >= 0.8 * best]
+    for part in asked_parts(question):
+        words, asked = f"{part}，{synonyms}", _asks(part)
+        for s in near:
+            found = _by_list(part, s) or _by_modal(words, s, asked, own=bool(OWN_CASE.search(question)))
+            if found:
+                return found
+    return None
+
+
+def _by_modal(question: str, sentence: str, asked: str, own: bool) -> Decision | None:
+    for m in _MODAL.finditer(sentence):
+        kind = m.lastgroup
+        act = _act(sentence, m.end())
+        if not _describes(act, question) or (asked, kind) not in _ANSWER:
+            continue
+        words = sentence[m.start() : m.end() + len(act)]
+        condition = re.match(r"^(?:（[一二三四五六七八九十]+）)?([^，。；]{2,40}的)[，,]", sentence)
+        if condition and not _stated(condition.group(1), question):  # "…的，可以…": it depends on that
+            return Decision(DEPENDS, words, sentence, f"取决于是否属于“{condition.group(1)}”的情形")
+        own = own and asked != "duty" and kind in _COMPLIANCE
+        verdict = _COMPLIANCE[kind] if own else _ANSWER[(asked, kind)]
+        return Decision(verdict, words, sentence, f"条文写明“{words}”")
+    return None
+
+
+def _stated(condition: str, question: str) -> bool:
+    """The question describes the condition: in its words, or naming its category in lay words (个体户 for
+    "个体工商户…的") with some of the rest."""
+    share = overlap(condition, question)
+    return share >= STATED or (share >= STATED / 2 and bool(text_categories(condition) & asker_categories(question)))
+
+
+def _by_list(question: str, sentence: str) -> Decision | None:
+    """"除A、B、C外，…不得…收取其他保证金": a 保证金 the question names outside the list is prohibited."""
+    m = _EXCEPT.search(sentence)
+    if not m:
+        return None
+    head, items = m.group("head"), re.split(r"[、和及]|以及|或者", m.group("items"))
+    named = [n + head for n in re.findall(rf"({_NAME}{{2,8}}){re.escape(head)}", question)]
+    outside = [n for n in named if not any(i.endswith(n) or n.endswith(i) for i in items)]
+    if not outside:
+        return None
+    own = bool(OWN_CASE.search(question))
+    words = m.group(0)
+    reason = f"“{outside[0]}”不在条文列举的{'、'.join(items)}之列，属于“其他{head}”"
+    return Decision(UNMET if own else NO, words, sentence, reason)
+
+
+def what_decides(question: str, sentence: str) -> str | None:
+    """For a yes/no question the cited sentence does not decide: a note saying what does ("…的" it applies to), or
+    that the answer rests on the quote as a whole; None for a question that is not yes/no."""
+    if not asked_parts(question):
+        return None
+    condition = re.match(r"^(?:（[一二三四五六七八九十]+）)?([^，。；]{2,40}的)[，,]", sentence)
+    if condition:
+        return f"条文没有直接回答是或否：上述规定适用于“{condition.group(1)}”的情形，是否适用取决于您的情况是否属于这一情形。"
+    return "条文没有直接回答是或否，请以上述引文的原文为准。"

@@ -1,0 +1,193 @@
+"""Assistant v2 on the real corpus and a real index: eligibility checks, procedures as steps, version answers,
+yes/no verdicts, and the --json shapes of the new fields."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from kb import errors
+from kb.answer import answer_question
+from kb.assistant import eligibility
+from kb.cli import main
+from kb.corpus import Corpus
+from kb.models import SUPERSEDED
+from kb.quantities import Quantity, find_quantities
+
+PRIZES = ("fbzdjzf-2019", 10)  # 《反不正当竞争法》第十条：抽奖式的有奖销售，最高奖的金额超过五万元
+PLAN_POWER = ("yj-plan-2022", 24)
+
+
+@pytest.fixture(scope="module")
+def ask(indexed_settings):
+    def _ask(question: str, k: int = 5):
+        return answer_question(question, k=k, settings=indexed_settings)
+    return _ask
+
+
+@pytest.fixture(scope="module")
+def corpus(indexed_settings):
+    return Corpus(indexed_settings)
+
+
+def _check_on(a, key):
+    assert not a.abstained and (a.citations[0].doc_id, a.citations[0].article) == key
+    assert a.eligibility, "no eligibility check"
+    return a.eligibility[0]
+
+
+# --- the prize-draw ceiling of 《反不正当竞争法》 --------------------------------------------------------------
+def test_top_prize_above_the_ceiling_does_not_comply(ask):
+    a = ask("商场搞抽奖，一等奖是6万元现金，这样合规吗？")
+    check = _check_on(a, PRIZES)
+    assert a.verdict == check.verdict == "不符合"
+    assert check.user_value == "6万元" and check.threshold == "五万元"
+    assert "最高奖的金额超过五万元" in check.quote and "6万元 > 五万元" in check.comparison
+    assert "判断：不符合" in a.answer and "6万元 > 五万元" in a.answer
+
+
+def test_top_prize_below_the_ceiling_complies(ask):
+    a = ask("店里抽奖活动最高奖3万元，可以这么设吗？")
+    check = _check_on(a, PRIZES)
+    assert a.verdict == check.verdict == "符合" and "3万元 < 五万元" in check.comparison
+
+
+def test_top_prize_without_an_amount_cannot_be_judged_and_names_the_amount(ask):
+    a = ask("我们超市做抽奖式有奖销售，最高奖送一部手机，合法吗？")
+    check = _check_on(a, PRIZES)
+    assert a.verdict == check.verdict == "无法判断" and check.user_value is None
+    assert "最高奖的金额" in check.missing and "无法判断" in a.answer
+
+
+# --- units as people write them --------------------------------------------------------------------------------
+@pytest.mark.parametrize("figure", ["150kW", "150KW", "150千瓦"])
+def test_power_in_any_unit_is_compared_with_the_article(ask, figure):
+    a = ask(f"我们是城区的小微企业，报装容量{figure}，低压接入能3天通电吗？")
+    check = _check_on(a, PLAN_POWER)
+    assert a.verdict == "符合" and check.threshold == "160千瓦" and check.user_value == figure
+
+
+@pytest.mark.parametrize("amount", ["60000元", "6万元", "6万块"])
+def test_money_in_yuan_or_wan_is_compared_alike(ask, amount):
+    a = ask(f"商场抽奖一等奖{amount}，这样合规吗？")
+    assert _check_on(a, PRIZES).verdict == "不符合" and a.verdict == "不符合"
+
+
+def test_rural_capacity_above_its_own_ceiling_does_not_qualify(ask):
+    # the sentence states 城区 160千瓦 and 农村地区 100千瓦: the asker's 乡下 picks the second
+    a = ask("厂子在乡下，小微企业，低压报装130千瓦，能按3天办电吗？")
+    check = _check_on(a, PLAN_POWER)
+    assert a.verdict == "不符合" and check.threshold == "100千瓦" and "农村地区" in check.condition
+
+
+def test_quantities_read_lay_figures():
+    assert [(q.value, q.unit) for q in find_quantities("要办一笔1200万的贷款", lay=True)] == [(1.2e7, "元")]
+    assert [q.value for q in find_quantities("市场份额不足十分之一")] == [10.0]
+    assert [(q.value, q.unit) for q in find_quantities("已满十四周岁")] == [(14.0, "岁")]
+    assert find_quantities("第4天", lay=True)[0].value == 4 and not find_quantities("第4天")
+
+
+# --- no verdict rests on a figure the quote does not state ------------------------------------------------------
+def test_a_condition_refuses_a_threshold_that_is_not_in_its_quote():
+    figure = Quantity(50000.0, "元", "money", "五万元", 0, 3)
+    with pytest.raises(errors.UnquotedFigure) as exc:
+        eligibility.Condition(text="最高奖的金额超过三万元", op=">", threshold=figure, quote="最高奖的金额超过三万元。")
+    assert "不在所引条文中" in exc.value.message and exc.value.hint
+
+
+_CASES = ["一等奖{n}元，这样合规吗？", "我们报装容量{n}千瓦，城区小微企业，能3天通电吗？", "合同约定交货后{n}天付款，合规吗？",
+          "当场罚款{n}元，能当场处罚吗？", "我干了{n}年，有高级职称，能当评标专家吗？"]
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(template=st.sampled_from(_CASES), n=st.integers(min_value=1, max_value=200000))
+def test_every_check_compares_a_figure_of_its_quote_with_one_of_the_question(ask, corpus, template, n):
+    question = template.format(n=n)
+    a = ask(question)
+    for check in a.eligibility:
+        cited = [c for c in a.citations if check.quote in c.article_text]
+        assert cited, "the check's sentence is not in a cited article"
+        article = corpus.get(cited[0].doc_id).article(cited[0].article)
+        assert check.quote in article.text and check.threshold in check.quote
+        if check.verdict != "无法判断":
+            assert check.user_value and check.user_value in question
+    if a.verdict in ("符合", "不符合") and a.eligibility:
+        assert any(c.verdict == a.verdict for c in a.eligibility)
+
+
+# --- procedures as steps ----------------------------------------------------------------------------------------
+def test_procedure_question_gets_steps_in_text_order_each_cited(ask, corpus):
+    a = ask("申请行政许可的流程是什么，受理和作出决定各有多长时间？")
+    assert len(a.steps) >= 3 and [s.n for s in a.steps] == list(range(1, len(a.steps) + 1))
+    cited = {(c.doc_id, c.article) for c in a.citations}
+    last = None
+    for s in a.steps:
+        article = corpus.get(s.doc_id).article(s.article)
+        assert s.action in article.text and s.citation.endswith(article.label)  # the article's own words
+        assert (s.doc_id, s.article) in cited
+        pos = (s.doc_id, s.article, article.text.index(s.action))
+        if last and last[0] == s.doc_id:
+            assert pos > last, "steps out of text order"
+        last = pos
+    assert any(s.time_limit for s in a.steps) and "办理步骤" in a.answer
+
+
+def test_steps_name_the_actor_of_the_sentence():
+    from kb.assistant.steps import actor
+
+    assert actor("行政机关应当自受理行政许可申请之日起二十日内作出行政许可决定。") == "行政机关"
+    assert actor("申请人、利害关系人在被告知听证权利之日起五日内提出听证申请的，行政机关应当在二十日内组织听证。") == "行政机关"
+    assert actor("（一）当事人要求听证的，应当在行政机关告知后五日内提出；") == "当事人"
+
+
+# --- versions -----------------------------------------------------------------------------------------------------
+def test_what_changed_quotes_both_versions_with_their_years(ask):
+    a = ask("新旧两版支付条例在保证金上有什么不一样？")
+    by_doc = {c.doc_id: c for c in a.citations}
+    assert {"kxzf-2025", "kxzf-2020"} <= set(by_doc) and by_doc["kxzf-2020"].status == SUPERSEDED
+    assert by_doc["kxzf-2025"].date.startswith("2025") and by_doc["kxzf-2020"].date.startswith("2020")
+    side = next(s for s in a.summary if s.kind == "版本")
+    assert "2025年版" in side.text and "2020年版" in side.text and "保函" in side.text
+    assert "（2025年版，现行）" in a.answer and "（2020年版，已被修订）" in a.answer
+
+
+# --- yes/no --------------------------------------------------------------------------------------------------------
+def test_yes_no_verdict_quotes_the_deciding_words(ask):
+    a = ask("个体工商户办简易注销需要公示吗？")
+    assert a.verdict == "否" and "无需公示" in a.summary[0].text and "无需公示" in a.citations[0].quote
+
+
+def test_yes_no_without_deciding_words_gives_no_verdict(ask):
+    a = ask("企业开办要多长时间？")
+    assert a.verdict == "" and not a.eligibility
+
+
+# --- the --json shapes -----------------------------------------------------------------------------------------------
+def test_cli_json_carries_verdict_eligibility_and_steps(indexed_settings, monkeypatch, capsys):
+    monkeypatch.setenv("KB_ROOT", str(indexed_settings.root))
+    monkeypatch.setenv("KB_EMBED_MODEL", indexed_settings.embed_model)
+    assert main(["ask", "商场搞抽奖，一等奖是6万元现金，这样合规吗？", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "不符合" and out["steps"] == []
+    row = out["eligibility"][0]
+    assert {"condition", "threshold", "user_value", "verdict", "quote", "comparison", "missing", "citation"} <= set(row)
+    assert row["user_value"] == "6万元" and row["threshold"] == "五万元" and row["citation"].startswith("《反不正当竞争法》")
+    assert main(["ask", "申请行政许可要走哪些步骤？", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    step = out["steps"][0]
+    assert {"n", "actor", "action", "time_limit", "citation", "doc_id", "article"} <= set(step)
+    assert step["n"] == 1 and isinstance(step["article"], int) and re.match(r"《.+》第.+条", step["citation"])
+    assert {"question", "intent", "answer", "abstained", "citations", "related", "summary", "conclusion"} <= set(out)
+
+
+def test_web_renders_the_check_table_and_the_steps(ask, corpus):
+    from kb.web import render
+
+    html = render.answer_to_html(ask("商场搞抽奖，一等奖是6万元现金，这样合规吗？").to_json(), corpus)
+    assert "条件对照" in html and "【不符合】" in html and "6万元 &gt; 五万元" in html
+    html = render.answer_to_html(ask("申请行政许可要走哪些步骤？").to_json(), corpus)
+    assert "<h3>办理步骤</h3>" in html and "<ol" in html
