@@ -18,7 +18,6 @@ import argparse
 import dataclasses
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -98,7 +97,7 @@ def bench_build(scratch: bool) -> dict:
             root = Path(tmp) / name
             root.mkdir()
             (root / "corpus").symlink_to(ROOT / "corpus")
-            settings = dataclasses.replace(get_settings(root), cache_root=cache, embed_model="e5")
+            settings = dataclasses.replace(get_settings(root), cache_root=cache, embed_model="e5", store="local")
             out[name] = build_index(settings, progress=False)["seconds"]
         out["rebuild_s_unchanged"] = build_index(settings, progress=False)["seconds"]
     return out

@@ -21,30 +21,36 @@ from kb.locking import CORPUS, LIBRARY, Holder, write_lock
 OnWait = Callable[[Holder | None], None] | None
 
 
+INDEX_LATER = "运行 kb index check 即可补建索引"
+
+
 @dataclass
 class Added:
     entry: Entry
     articles: int
     indexed: bool
+    index_error: str = ""  # the document was added, but the index could not follow (the message says why)
 
 
 @dataclass
 class Removed:
     entry: Entry
     indexed: bool
+    index_error: str = ""
 
 
 def add_document(settings: Settings, path: str | Path, actor: audit.Actor, *, title: str = "", date: str = "",
                  kind: str = "", issuer: str = "", supersedes: str = "", file_name: str = "",
                  on_wait: OnWait = None) -> Added:
-    """Validate and add a file, update the index, audit. Bad input raises before anything is written."""
+    """Validate and add a file, update the index, audit. Bad input raises before anything is written; once the
+    document is in, an index that cannot follow (model gone, another file broken) is reported, not raised."""
     with write_lock(settings, CORPUS, f"{actor.user} 加入文件", on_wait):
         corpus = Corpus(settings)
         entry, doc = corpus.add(path, title=title, date=date, kind=kind, issuer=issuer, supersedes=supersedes)
         audit.record(settings, audit.CORPUS_ADD, actor, doc_id=entry.id, title=entry.title, sha256=entry.sha256,
                      file=file_name or Path(path).name, articles=len(doc.articles), supersedes=supersedes or None)
-        indexed = _update_index(corpus)
-    return Added(entry, len(doc.articles), indexed)
+        indexed, problem = _follow_in_index(corpus)
+    return Added(entry, len(doc.articles), indexed, problem)
 
 
 def remove_document(settings: Settings, doc_id: str, actor: audit.Actor, on_wait: OnWait = None) -> Removed:
@@ -52,8 +58,8 @@ def remove_document(settings: Settings, doc_id: str, actor: audit.Actor, on_wait
         corpus = Corpus(settings)
         entry = corpus.remove(doc_id)
         audit.record(settings, audit.CORPUS_REMOVE, actor, doc_id=entry.id, title=entry.title, sha256=entry.sha256)
-        indexed = _update_index(corpus)
-    return Removed(entry, indexed)
+        indexed, problem = _follow_in_index(corpus)
+    return Removed(entry, indexed, problem)
 
 
 def rebuild_index(settings: Settings, actor: audit.Actor, collection: str = "default", progress: bool = False,
@@ -118,6 +124,14 @@ def _update_index(corpus: Corpus) -> bool:
     return update_index(corpus.settings) is not None
 
 
+def _follow_in_index(corpus: Corpus) -> tuple[bool, str]:
+    """After a change that has been written: update the index, or say why it could not."""
+    try:
+        return _update_index(corpus), ""
+    except errors.KBError as exc:
+        return False, f"{exc.message}（{exc.hint or INDEX_LATER}）"
+
+
 # --- consistency check ------------------------------------------------------------------------------------------
 @dataclass
 class CheckReport:
@@ -169,7 +183,8 @@ def check(settings: Settings, actor: audit.Actor, repair: bool = True, on_wait: 
         report.leftovers_removed = remove_leftovers(settings, "default")
         if repair and report.orphans:
             report.orphans_moved_to = _move_orphans(settings, report.orphans)
-        if repair and report.index_exists and (report.unindexed or report.stale) and not report.unreadable:
+        if (repair and report.index_exists and (report.unindexed or report.stale)
+                and not report.unreadable and not report.missing_files):
             report.repaired = _update_index(Corpus(settings))
         if report.repaired or report.orphans_moved_to or report.leftovers_removed:
             audit.record(settings, audit.INDEX_CHECK, actor, unindexed=report.unindexed, stale=report.stale,

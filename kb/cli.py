@@ -141,9 +141,11 @@ def corpus_add(
     entry = done.entry
     if as_json:
         emit_json({"id": entry.id, "title": entry.title, "kind": entry.kind, "articles": done.articles,
-                   "path": entry.path, "indexed": done.indexed})
+                   "path": entry.path, "indexed": done.indexed, "index_error": done.index_error})
         return
     console.print(f"已加入：《{entry.title}》，编号 {entry.id}，共 {done.articles} 条" + ("，索引已更新" if done.indexed else ""))
+    if done.index_error:
+        err_console.print(f"[yellow]注意：[/yellow]检索索引未能更新：{escape(done.index_error)}")
 
 
 @corpus_app.command("remove")
@@ -155,9 +157,12 @@ def corpus_remove(doc_id: str = typer.Argument(..., help="文件编号（见 kb 
     done = remove_document(get_settings(), doc_id, Actor.cli(), on_wait=_on_wait)
     entry = done.entry
     if as_json:
-        emit_json({"id": entry.id, "title": entry.title, "removed": True, "indexed": done.indexed})
+        emit_json({"id": entry.id, "title": entry.title, "removed": True, "indexed": done.indexed,
+                   "index_error": done.index_error})
         return
     console.print(f"已删除：《{entry.title}》（{entry.id}）")
+    if done.index_error:
+        err_console.print(f"[yellow]注意：[/yellow]检索索引未能更新：{escape(done.index_error)}")
 
 
 # --- index / search / library (retrieval) ----------------------------------------------------------

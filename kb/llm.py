@@ -2,7 +2,7 @@
 
 Off by default; on when KB_LLM_BASE_URL and KB_LLM_MODEL are set (KB_LLM_API_KEY if the server wants one).
 A generated answer is only used if it passes check_generated(): every article it cites was retrieved, and every
-number it states occurs in an article it cites. Otherwise the extractive answer stands, with a note saying why.
+number it states (with its unit, as kb.quantities reads it) occurs in an article it cites. Otherwise the extractive answer stands, with a note saying why.
 """
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ import os
 import re
 from dataclasses import replace
 
-from kb.assistant.render import ref
+from kb.assistant.render import ABSTAIN_TEXT, ref
 from kb.models import Answer, Citation
-from kb.numerals import cn_to_int, int_to_cn
+from kb.quantities import find_quantities
+from kb.numerals import LABEL_NUMERAL as _CN_CHARS, cn_to_int, int_to_cn
 
 _MARKER = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_\-]*)#(\d+)\]")
 _ARABIC = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
-_CN_CHARS = "〇零一二两三四五六七八九十百千"
 _UNITS = r"(?:个工作日|工作日|个月|个|小时|分钟|天|日|年|周|倍|万元|元|项|人|名|家|次|%|以上|以下)"
 _CN_NUMBER = re.compile(rf"(?<![{_CN_CHARS}第])[{_CN_CHARS}]+(?={_UNITS})")
 
 SYSTEM = (
     "你是政策法规问答助手。只能依据给出的条文回答，不得补充条文以外的信息。"
     "回答用中文，先给一句结论，再说明依据。每句话后用 [编号#条号] 标注出处，例如 [kxzf-2025#9]。"
-    "数字必须与条文原文一致。条文不足以回答时，直接说“知识库中没有找到能直接回答这个问题的条款”。"
+    f"数字必须与条文原文一致。条文不足以回答时，直接说“{ABSTAIN_TEXT.rstrip('。')}”。"
 )
 
 
@@ -51,8 +51,22 @@ def cited_refs(text: str) -> list[tuple[str, int]]:
     return list(dict.fromkeys((d, int(n)) for d, n in _MARKER.findall(text)))
 
 
+def _unsupported_numbers(text: str, cited: str) -> list[str]:
+    """Numbers of the text that no cited article states: every quantity with a unit (kb.quantities: 一百六十千瓦,
+    百分之三十, 3个工作日, 5万元 = 50000元), compared by value and unit; then the bare numbers outside them."""
+    have = {(q.unit, round(q.value, 6)) for q in find_quantities(cited)}
+    missing, spans = [], []
+    for q in find_quantities(text):
+        spans.append((q.start, q.end))
+        if (q.unit, round(q.value, 6)) not in have and not any(_number_in(n, cited) for n in _numbers(q.text)):
+            missing.append(q.text)
+    for m in [*_ARABIC.finditer(text), *_CN_NUMBER.finditer(text)]:
+        if not any(a <= m.start() < b for a, b in spans) and not _number_in(m.group(), cited):
+            missing.append(m.group())
+    return list(dict.fromkeys(missing))
+
+
 def _numbers(text: str) -> list[str]:
-    text = _MARKER.sub(" ", text)
     return _ARABIC.findall(text) + _CN_NUMBER.findall(text)
 
 
@@ -90,7 +104,7 @@ def check_generated(text: str, sources: dict[tuple[str, int], str]) -> list[str]
     if unknown:
         problems.append("引用了未检索到的条文：" + "、".join(unknown))
     cited_text = "\n".join(sources[r] for r in refs if r in sources)
-    missing = [n for n in dict.fromkeys(_numbers(text)) if not _number_in(n, cited_text)]
+    missing = _unsupported_numbers(_MARKER.sub(" ", text), cited_text)
     if missing:
         problems.append("以下数字在所引条文中找不到：" + "、".join(missing))
     return problems
@@ -105,6 +119,8 @@ def rewrite_with_llm(extractive: Answer, sources: list[Citation]) -> Answer:
         text = generate(extractive.question, texts)
     except Exception as exc:  # any server/network failure: the extractive answer is still correct
         return replace(extractive, notes=extractive.notes + [f"大模型调用失败（{type(exc).__name__}），已使用条文摘录回答。"])
+    if not cited_refs(text) and ABSTAIN_TEXT.rstrip("。") in text:  # the model found the articles do not answer
+        return replace(extractive, notes=extractive.notes + ["大模型认为检索到的条文不足以回答这个问题；以下为最接近的条文摘录，请核对。"])
     problems = check_generated(text, {key: t for key, (_, t) in texts.items()})
     if problems:
         return replace(extractive, notes=extractive.notes + ["大模型生成的回答未通过核对（" + "；".join(problems) + "），已使用条文摘录回答。"])

@@ -255,6 +255,7 @@ class Answer:
             "verdict": self.verdict,
             "eligibility": [e.to_json() for e in self.eligibility],
             "steps": [s.to_json() for s in self.steps],
+            "generated": self.generated,
         }
 
 

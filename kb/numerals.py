@@ -4,6 +4,8 @@ from __future__ import annotations
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 CN_NUMERAL_CHARS = "〇零一二两三四五六七八九十百千万"
+# The characters that number a 编/章/节/条/款/项 (第一千二百六十条 at most: no 万) — every 第X条 pattern uses this one.
+LABEL_NUMERAL = "〇零一二两三四五六七八九十百千"
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 

@@ -90,6 +90,8 @@ def find_quantities(text: str, lay: bool = False) -> list[Quantity]:
         num, unit = m.group("num"), m.group("unit")
         if num.endswith("万") and unit in ("元", "块", "块钱"):  # "6万块" read as 6 + 万块
             num, unit = num[:-1], "万" + ("元" if unit == "元" else "块")
+        elif len(num) > 1 and num[-1] + unit in UNITS:  # 一百六十千瓦 is 160 千瓦, not 1160 瓦
+            num, unit = num[:-1], num[-1] + unit
         v = _number(num)
         if v is None or unit not in UNITS:
             continue

@@ -18,7 +18,7 @@ from kb import errors
 from kb.config import Settings, get_settings
 from kb.index.store import Filter, IndexStore
 from kb.models import CURRENT, SUPERSEDED, Chunk, Hit
-from kb.numerals import cn_to_int
+from kb.numerals import LABEL_NUMERAL as _CN_NUM, cn_to_int
 
 MAX_QUERY_CHARS = 500
 RECENT_QUERIES = 64
@@ -54,7 +54,6 @@ _LOCAL_KINDS = ("地方性法规", "地方政府规章")
 _CASE_KINDS = ("案例",)  # not 其他: a user's own documents default to that kind
 _INTERPRETATION = "司法解释"
 
-_CN_NUM = "〇零一二两三四五六七八九十百千"
 _ARTICLE_REF = re.compile(rf"第([{_CN_NUM}\d０-９]+)条(?:之([{_CN_NUM}]+))?")
 _SUB_REF = re.compile(rf"^\s*第([{_CN_NUM}\d]+)([款项])(?:第([{_CN_NUM}\d]+)项)?")
 # "X条例什么时候开始施行" asks for the article that says when X takes effect, usually its last one.

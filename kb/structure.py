@@ -13,9 +13,8 @@ from pathlib import Path
 
 from kb import errors
 from kb.models import Article, Document, Item, Paragraph, Section
-from kb.numerals import cn_to_int
+from kb.numerals import LABEL_NUMERAL as _CN, cn_to_int
 
-_CN = "〇零一二两三四五六七八九十百千"
 _REG_ARTICLE = re.compile(rf"^第([{_CN}\d]+)条(?:之([{_CN}]+))?\s*")
 _CHAPTER = re.compile(rf"^#*\s*(第[{_CN}\d]+[编章])\s*(.*)$")
 _SECTION = re.compile(rf"^#*\s*(第[{_CN}\d]+节)\s*(.*)$")

@@ -63,6 +63,24 @@ def indexed_settings(tmp_path_factory):
     return indexed_root(tmp_path_factory, "indexed-root", embed_model="e5", cache_root=SHARED_CACHE)
 
 
+
+# --- the assistant (tests/test_answer.py, test_assistant_v2.py) ---------------------------------------------------
+@pytest.fixture(scope="module")
+def ask(indexed_settings):
+    """answer_question over the shared indexed corpus."""
+    from kb.answer import answer_question
+
+    def _ask(question: str, k: int = 5):
+        return answer_question(question, k=k, settings=indexed_settings)
+    return _ask
+
+
+@pytest.fixture(scope="module")
+def corpus(indexed_settings):
+    from kb.corpus import Corpus
+
+    return Corpus(indexed_settings)
+
 # --- the web server (tests/test_web_access.py, test_app_browser.py) --------------------------------------------
 PASSWORDS = {"admin": "admin-pass-123", "editor": "editor-pass-123", "viewer": "viewer-pass-123",
              "locked": "locked-pass-123"}

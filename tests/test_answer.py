@@ -6,26 +6,16 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from kb.answer import MAX_QUESTION_CHARS, answer_question, list_names, validate_question
+from kb.answer import MAX_QUESTION_CHARS, list_names, validate_question
 from kb.assistant.render import ABSTAIN_TEXT
 from kb.cli import main
 from kb.corpus import Corpus
+from kb import errors
 from kb.errors import BadQuery
 from kb.models import SUPERSEDED
 
 PLAN = "yj-plan-2022"
 
-
-@pytest.fixture(scope="module")
-def ask(indexed_settings):
-    def _ask(question: str, k: int = 5):
-        return answer_question(question, k=k, settings=indexed_settings)
-    return _ask
-
-
-@pytest.fixture(scope="module")
-def corpus(indexed_settings):
-    return Corpus(indexed_settings)
 
 
 def _refs(citations):
@@ -156,3 +146,16 @@ def test_cli_ask_json(indexed_settings, monkeypatch, capsys):
 def test_list_names_cut_at_verbs_and_conjunctions():
     text = "全面落实市场准入负面清单，依法编制从轻处罚事项清单、减轻处罚事项清单和首次轻微违法免予处罚事项清单。"
     assert list_names(text) == ["市场准入负面清单", "从轻处罚事项清单", "减轻处罚事项清单", "首次轻微违法免予处罚事项清单"]
+
+
+def test_a_missing_or_broken_assistant_model_is_a_chinese_model_error(tmp_path):
+    from kb.assistant.model import model_for
+
+    for body in (None, "{not json", '{"models": {}}'):
+        path = tmp_path / "assistant.json"
+        path.unlink(missing_ok=True)
+        if body is not None:
+            path.write_text(body, encoding="utf-8")
+        with pytest.raises(errors.ModelError) as exc:
+            model_for("e5", path)
+        assert "问答模型文件缺失或损坏" in exc.value.message and "make setup" in exc.value.hint

@@ -89,8 +89,9 @@ def test_paraphrase_closer_than_unrelated(embedder):
 
 def test_model_error_on_bad_paths(tmp_path):
     with pytest.raises(ModelError) as err:
-        load_encoder(str(tmp_path / "missing"), get_settings())
-    assert "make setup" in err.value.hint
+        load_encoder(str(tmp_path / "不存在"), get_settings())
+    assert "找不到向量模型" in err.value.message and "不存在" in err.value.message
+    assert "make setup" in err.value.hint and "make model" in err.value.hint
     junk = tmp_path / "junk"
     junk.mkdir()
     (junk / "modules.json").write_text("[]", encoding="utf-8")

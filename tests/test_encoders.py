@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb import errors
 from kb.config import get_settings
 from kb.embed import load_encoder
 from kb.embed.cache import VectorCache, embed_passages
@@ -46,12 +45,6 @@ def test_static_encoder_matches_sentence_transformers_without_torch(tiny_model):
     texts = ["开公司要多久能办下来", "行政许可申请受理后多少日内作出决定", "zzqx"]
     st = SentenceTransformer(tiny_model, device="cpu").encode(enc.prepare(texts), normalize_embeddings=True)
     np.testing.assert_allclose(enc.encode_queries(texts), st, atol=1e-5)
-
-
-def test_missing_model_folder_is_a_chinese_model_error(tmp_path):
-    with pytest.raises(errors.ModelError) as exc:
-        load_encoder(str(tmp_path / "不存在"), get_settings())
-    assert "找不到向量模型" in exc.value.message and exc.value.hint
 
 
 class CountingEncoder:

@@ -10,6 +10,8 @@ import pytest
 
 from kb.corpus import Corpus
 from kb.llm import check_generated, cited_refs, enabled
+from kb.numerals import int_to_cn
+from kb.quantities import find_quantities
 
 ART9 = Corpus().get("kxzf-2025").article(9).text
 SOURCES = {("kxzf-2025", 9): ART9, ("yj-plan-2022", 24): Corpus().get("yj-plan-2022").article(24).text}
@@ -23,7 +25,16 @@ def test_answer_true_to_its_sources_passes():
 
 def test_invented_number_is_caught():
     problems = check_generated("机关、事业单位应在45日内付款 [kxzf-2025#9]。", SOURCES)
-    assert problems == ["以下数字在所引条文中找不到：45"]
+    assert problems == ["以下数字在所引条文中找不到：45日"]
+
+
+def test_numbers_are_compared_with_their_units_in_any_writing():
+    source = {("yj-plan-2022", 24): SOURCES[("yj-plan-2022", 24)]}
+    fact = next(q for q in find_quantities(source[("yj-plan-2022", 24)]) if q.unit == "千瓦")
+    spoken = f"{int_to_cn(int(fact.value))}千瓦"  # the article's figure in Chinese numerals
+    assert check_generated(f"容量{spoken}及以下 [yj-plan-2022#24]。", source) == []
+    wrong = f"{int_to_cn(int(fact.value) + 40)}千瓦"
+    assert check_generated(f"容量{wrong}及以下 [yj-plan-2022#24]。", source) == [f"以下数字在所引条文中找不到：{wrong}"]
 
 
 def test_number_must_be_in_a_cited_article_not_just_any_retrieved_one():
@@ -99,3 +110,13 @@ def test_generated_answer_with_invented_number_falls_back(chat_server, indexed_s
     a = answer_question(QUESTION, settings=indexed_settings)
     assert a.answer.startswith("结论：") and "3天" in a.answer
     assert "未通过核对" in a.notes[-1] and "2" in a.notes[-1]
+
+
+def test_the_models_own_refusal_keeps_the_extract_with_a_note(chat_server, indexed_settings):
+    from kb.answer import answer_question
+    from kb.assistant.render import ABSTAIN_TEXT
+
+    chat_server["reply"] = ABSTAIN_TEXT
+    a = answer_question(QUESTION, settings=indexed_settings)
+    assert a.generated == "" and a.answer.startswith("结论：") and "3天" in a.answer
+    assert "不足以回答" in a.notes[-1] and "未通过核对" not in a.notes[-1]

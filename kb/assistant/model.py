@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kb import errors
 from kb.config import DATA_DIR
 
 MODEL_FILE = DATA_DIR / "assistant.json"
@@ -77,6 +78,10 @@ def _load(path: str, mtime: float) -> dict:
 
 def model_for(encoder_name: str | None, path: Path = MODEL_FILE) -> AssistantModel:
     """The fitted models for an encoder, or the lexical ones."""
-    data = _load(str(path), path.stat().st_mtime)
-    entry = data["models"].get(encoder_name or "") or data["models"][LEXICAL]
-    return AssistantModel(Linear.from_json(entry["ranker"]), Linear.from_json(entry["gate"]))
+    try:
+        data = _load(str(path), path.stat().st_mtime)
+        entry = data["models"].get(encoder_name or "") or data["models"][LEXICAL]
+        return AssistantModel(Linear.from_json(entry["ranker"]), Linear.from_json(entry["gate"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # the file ships with the package: a broken install
+        raise errors.ModelError(f"问答模型文件缺失或损坏：{path}（{type(exc).__name__}）",
+                                hint="请重新安装（make setup）；评测时可用 eval/eval_qa.py --calibrate 重新生成") from None

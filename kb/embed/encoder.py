@@ -21,7 +21,8 @@ from kb.errors import ModelError
 E5 = "e5"
 STATIC = "kb-static-zh"
 MARKER = "kb_model.json"  # written by kb.embed.train into our own model's folder
-HINT = "请先运行 make setup；或用 --embed-model / KB_EMBED_MODEL 指定 e5、kb-static-zh 或本地 sentence-transformers 模型目录"
+HINT = ("e5 由 make setup 安装，项目自训模型 kb-static-zh 由 make model（kb embed train）生成；"
+        "或用 --embed-model / KB_EMBED_MODEL 指定 e5、kb-static-zh 或本地 sentence-transformers 模型目录")
 # What each collection is embedded with unless the user chooses: e5 where its ~6 passages/s are affordable
 # (the default corpus: ~1,600 chunks once), the static model for the 147k chunks of the law library.
 DEFAULT_SPECS = {"default": E5, "library": STATIC}

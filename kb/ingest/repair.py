@@ -9,20 +9,22 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from kb.numerals import LABEL_NUMERAL as _CN
+
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…·"
 _TERMINAL = "。：；！？"
 _SENTENCE_PUNCT = "，。、；：！？"
 _MARKER = re.compile(
-    r"^(?:第[〇零一二两三四五六七八九十百千\d]+[编章节条]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）"
+    rf"^(?:第[{_CN}\d]+[编章节条]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）"
     r"|\d{1,3}[.．、](?!\d)|——|#)"
 )
-_STRONG_MARKER = re.compile(r"^(?:第[〇零一二两三四五六七八九十百千\d]+[编章节条]|#)")
+_STRONG_MARKER = re.compile(rf"^(?:第[{_CN}\d]+[编章节条]|#)")
 _PAGE_NUMBER = re.compile(r"^(?:[-—–~·\s]*\d{1,4}[-—–~·\s]*|第\s*\d+\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
 _LIST_ARTIFACT = re.compile(r"^\s*[-*•]\s+(?=\S)")
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+|[ \t\u00a0\u3000]+(?=[{_CJK}])")
 _SPACE_IN_NUMBER_UNIT = re.compile(r"(?<=\d)[ \t]+(?=[%％])")
 _HTML_COMMENT = re.compile(r"<!--.*?-->")
-_LABEL_GAP = re.compile(r"^(第[〇零一二两三四五六七八九十百千\d]+[编章节条](?:之[一二三四五六七八九十]+)?)(?=\S)")
+_LABEL_GAP = re.compile(rf"^(第[{_CN}\d]+[编章节条](?:之[一二三四五六七八九十]+)?)(?=\S)")
 _DOC_NUMBER_BRACKETS = re.compile(r"[\[［〔](\d{4})[\]］〕]")
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb import errors
+from kb.ingest import limits
 from kb.models import Clause, Finding, ReviewResult
 from kb.review import fallback, similarity
 from kb.review import lexicon as lx
@@ -329,6 +330,9 @@ def review_text(text: str, source: str = "", tiers: Tiers = ALL) -> ReviewResult
     result says so; only text without any words raises EmptyDocument."""
     if not has_words(text):
         raise errors.EmptyDocument(source or "输入文本")
+    if len(text) > limits.MAX_CHARS:  # pasted text never passed the file limits
+        raise errors.InputError(f"待审查的文本过长：{len(text):,} 字，上限 {limits.MAX_CHARS:,} 字（{source or '输入文本'}）",
+                                hint="请按章节分成几份分别审查")
     clauses = split_clauses(text)
     notes: list[str] = []
     if not any(c.no for c in clauses):

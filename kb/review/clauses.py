@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from kb.models import Clause, split_sentences
+from kb.numerals import LABEL_NUMERAL as _CN
 
-_CN = "〇零一二两三四五六七八九十百千"
 # (level, pattern); a lower level is an outer one. Order matters: 第X条 before 一、.
 _MARKERS = [
     (0, re.compile(rf"^第[{_CN}\d]+[编章节](?=\s|$|[^\u4e00-\u9fff]|[\u4e00-\u9fff])")),

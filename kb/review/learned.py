@@ -201,7 +201,11 @@ def load_tier(path: Path) -> Tier:
     """A model file with the e5 encoder; a Tier with off_reason when either is missing or they differ."""
     if not path.exists():
         return Tier(None, None, "未找到语义审查模型文件，本次仅按规则审查。")
-    model = LearnedModel.load(path)
+    try:
+        model = LearnedModel.load(path)
+    except Exception as exc:  # noqa: BLE001 - a truncated or foreign file: the rules still run
+        log.warning("learned review tier off: %s", exc)
+        return Tier(None, None, "语义审查模型文件损坏，本次仅按规则审查；请重新安装或运行 python -m kb.review.train。")
     try:
         from kb.config import get_settings
         from kb.embed import load_encoder

@@ -1,7 +1,8 @@
 """Who may use the web app: login, sessions, roles, the Host check and the failed-login rate limit.
 
 Without any account the app is a single-user tool on this machine: everyone is LOCAL_USER with every
-right (and `kb serve` refuses a non-loopback address). Once an account exists, every request needs a
+right (and `kb serve` refuses a non-loopback address). A server bound to a network address is `shared` for its
+whole life: should its last account be removed while it runs, every request is refused, never made local. Once an account exists, every request needs a
 session: gradio's own routes ask `gradio_user` (its auth_dependency), so raw /gradio_api calls without a
 session get 401, and every event asks `authorize` for the role its action needs (kb.accounts.PERMISSIONS)
 on the server, whatever the page shows. Sessions live in this object's memory; each use re-reads the
@@ -43,8 +44,9 @@ class Session:
 class Access:
     """Accounts, sessions and login throttling of one running app (owned by the server, not global)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, shared: bool = False):
         self.settings = settings
+        self.shared = shared  # bound to a network address: there is no local mode, whatever the accounts
         self.accounts = Accounts(settings)
         self._sessions: dict[str, Session] = {}
         self._failures: dict[str, deque] = {}
@@ -100,7 +102,7 @@ class Access:
 
     # --- who is calling ------------------------------------------------------------------------------------------
     def local_mode(self) -> bool:
-        return not self.accounts.any()
+        return not self.shared and not self.accounts.any()
 
     def session_user(self, token: str | None) -> Account | None:
         """The account behind a live session token, or None (expired, unknown, account gone, password changed)."""

@@ -57,8 +57,8 @@ def allowed_host_names(host: str, extra: list[str]) -> set[str]:
     return names
 
 
-def create_app(settings: Settings, allowed_hosts: set[str]):
-    """The ASGI app: Gate(FastAPI(login, logout, downloads, gradio at /))."""
+def create_app(settings: Settings, allowed_hosts: set[str], shared: bool = False):
+    """The ASGI app: Gate(FastAPI(login, logout, downloads, gradio at /)); `shared`: bound to a network address."""
     import gradio as gr
     from fastapi import FastAPI, Form, Request
     from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -67,7 +67,7 @@ def create_app(settings: Settings, allowed_hosts: set[str]):
     from kb.web.access import COOKIE, Access, Gate, LoginRefused, client_address
     from kb.web.app import CSS, build_app
 
-    access, downloads = Access(settings), uploads.Downloads()
+    access, downloads = Access(settings, shared), uploads.Downloads()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -146,7 +146,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, allowed
     prepare(settings, report)
     import uvicorn
 
-    app = create_app(settings, names)
+    app = create_app(settings, names, shared=not is_loopback(host))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
     # uvicorn exits gracefully on SIGINT/SIGTERM; SIGHUP (a closed terminal) would kill without cleanup
     signal.signal(signal.SIGHUP, lambda *_: setattr(server, "should_exit", True))

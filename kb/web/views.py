@@ -318,6 +318,9 @@ def confirm_add(staged: str, title: str, date: str = "", kind: str = "", issuer:
         return unexpected_html(exc)
     finally:
         path.unlink(missing_ok=True)
+    if done.index_error:
+        return notice(f"已加入：《{esc(done.entry.title)}》，编号 {esc(done.entry.id)}，共 {done.articles} 条；"
+                      f"但检索索引未能更新：{esc(done.index_error)}", "warn")
     tail = "，检索索引已更新" if done.indexed else "（尚未建立检索索引，建立后即可检索）"
     return notice(f"已加入：《{esc(done.entry.title)}》，编号 {esc(done.entry.id)}，共 {done.articles} 条{tail}。", "ok")
 
@@ -333,6 +336,8 @@ def remove_document(doc_id: str, settings: Settings | None = None, actor: audit.
         return error_html(exc)
     except Exception as exc:  # noqa: BLE001
         return unexpected_html(exc)
+    if done.index_error:
+        return notice(f"已删除：《{esc(done.entry.title)}》（{esc(done.entry.id)}）；但检索索引未能更新：{esc(done.index_error)}", "warn")
     return notice(f"已删除：《{esc(done.entry.title)}》（{esc(done.entry.id)}），并已从检索索引中移除。", "ok")
 
 
