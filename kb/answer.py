@@ -219,9 +219,14 @@ def answer_at(question: str, threshold: float | None, k: int = 5, settings: Sett
     the evaluation sweeps it; -1 never abstains)."""
     a = analyse(question, settings, retriever)
     if not a.ranked or a.confidence < (a.model.gate.threshold if threshold is None else threshold):
-        return _abstain(a.question, a.intent, a.ranked, k, a.confidence)
-    answer = compose(a.question, a.intent, a.ranked, k, a.kn)
-    answer.confidence = round(a.confidence, 4)
+        answer = _abstain(a.question, a.intent, a.ranked, k, a.confidence)
+    else:
+        answer = compose(a.question, a.intent, a.ranked, k, a.kn)
+        answer.confidence = round(a.confidence, 4)
+    if a.encoder_error is not None:
+        answer.notes.append(f"语义模型不可用，本次只按关键词检索和排序：{a.encoder_error.message}（{a.encoder_error.hint}）")
+    if answer.abstained:
+        return answer
     from kb import llm
 
     if llm.enabled():  # the model sees plain source values; its output is checked against them
@@ -241,6 +246,7 @@ class Analysis:
     confidence: float
     model: AssistantModel
     kn: Knowledge
+    encoder_error: errors.ModelError | None = None  # the index's encoder could not be loaded: BM25 only
 
 
 def analyse(question: str, settings: Settings | None = None, retriever=None, model: AssistantModel | None = None) -> Analysis:
@@ -255,9 +261,10 @@ def analyse(question: str, settings: Settings | None = None, retriever=None, mod
     hits = retriever.search(q, k=CANDIDATES)
     old = asks_for_old_version(q)
     both = asks_what_changed(q)  # both versions are candidates; the old ones are not preferred
-    encoder = retriever.store.encoder
+    # the index's encoder, unless it cannot be loaded (then the lexical ranker and gate, and a note says so)
+    encoder = retriever.store.encoder if retriever.dense_ready() else None
     model = model or model_for(encoder.name if encoder else None)
-    dense = "cosine" in model.ranker.features and retriever.dense_ready()
+    dense = "cosine" in model.ranker.features and encoder is not None
     qvec = retriever.query_vector(q) if dense else None
     cands = candidates(kn, hits, old or both)
     measure(cands, kn.scorer.terms(q, intent.triggers), intent, len(hits), old, qvec, kn, retriever.store,
@@ -266,7 +273,7 @@ def analyse(question: str, settings: Settings | None = None, retriever=None, mod
     conf = confidence(ranked, model)
     if both and _both_versions(ranked[:5]):
         conf = 1.0  # "新旧两版…有什么不一样" with both versions among the best: the corpus holds what is compared
-    return Analysis(q, intent, ranked, conf, model, kn)
+    return Analysis(q, intent, ranked, conf, model, kn, retriever.encoder_error)
 
 
 def _both_versions(cands: list[Candidate]) -> bool:

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kb import errors
@@ -111,9 +112,13 @@ def _indexed_ids(settings) -> set[str] | None:
     from kb.index.store import open_store
 
     try:
-        return set(open_store(settings).documents())
-    except errors.IndexMissing:
+        store = open_store(settings)
+    except (errors.IndexMissing, errors.IndexOutdated):  # the listing still works; `kb index build` fixes it
         return None
+    try:
+        return set(store.documents())
+    finally:
+        store.close()
 
 
 def _on_wait(holder) -> None:
@@ -268,7 +273,9 @@ def search(
         console.print("没有找到相关条文。")
         return
     if mode == "hybrid" and not retriever.dense_ready():
-        err_console.print("[yellow]提示：[/yellow]未加载向量模型，本次只用关键词（BM25）检索")
+        why = retriever.encoder_error
+        err_console.print("[yellow]提示：[/yellow]未加载向量模型，本次只用关键词（BM25）检索"
+                          + (f"（{escape(why.message)}；{escape(why.hint or '')}）" if why else ""))
     table = Table("#", "文件", "条", "状态", "得分", "内容")
     for i, h in enumerate(hits, 1):
         c = h.chunk
@@ -287,10 +294,11 @@ def _search_batch(retriever, path: Path, k: int, mode: str, doc: Optional[str]) 
     for n, line in enumerate(read_plain(path).lstrip("\ufeff").splitlines(), 1):
         if not line.strip():
             continue
-        out = {"id": str(n), "query": line.strip()[:200]}
+        out = {"id": str(n), "query": line.strip()}
         try:
             _batch_row(line, n, out)
-            out["hits"] = [h.to_json() for h in retriever.search(out["query"], k=k, mode=mode, doc=doc)]
+            query, out["query"] = out["query"], out["query"][:200]  # the echo is cut; the search sees it whole
+            out["hits"] = [h.to_json() for h in retriever.search(query, k=k, mode=mode, doc=doc)]
         except errors.InputError as exc:  # this line is bad: an error record for it, then the next line
             out.update(hits=[], error=exc.message, line=n)
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
@@ -385,7 +393,6 @@ def ask(
     if as_json:
         emit_json(answer.to_json())
         return
-    from rich.markup import escape
 
     from kb.assistant.render import answer_lines
 
@@ -449,7 +456,6 @@ def review(
     report: Optional[Path] = typer.Option(None, "--report", help="输出审查意见书（.docx 或 .md）"),
 ):
     """公平竞争审查：逐条对照《公平竞争审查条例》第八至十一条，指出问题条款、理由和修改建议。"""
-    from rich.markup import escape
 
     from kb.review import review_file
     from kb.review.report import write_report
@@ -612,6 +618,19 @@ def serve(
 
 # --- entry point -----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    store_before = os.environ.get("KB_STORE")  # --store sets it for one command, not for the caller's process
+    try:
+        return _run(argv)
+    finally:
+        if store_before is None:
+            os.environ.pop("KB_STORE", None)
+        else:
+            os.environ["KB_STORE"] = store_before
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         code = app(args=argv, standalone_mode=False)  # a typer.Exit(n) comes back as n in this mode
         if isinstance(code, int) and code:

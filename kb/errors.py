@@ -104,8 +104,9 @@ class IndexMissing(KBError):
 
 
 class IndexOutdated(KBError):
-    def __init__(self, where):
-        super().__init__(f"检索索引是旧版本格式，需要重建：{where}", hint="请运行 kb index build（国家法律法规库：kb library import）")
+    def __init__(self, where, damage: str = ""):
+        what = f"检索索引文件已损坏（{damage}）" if damage else "检索索引是旧版本格式"
+        super().__init__(f"{what}，需要重建：{where}", hint="请运行 kb index build（国家法律法规库：kb library import）")
 
 
 class ModelError(KBError):

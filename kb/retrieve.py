@@ -89,6 +89,7 @@ class Retriever:
         self.store = store
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
+        self.encoder_error: errors.ModelError | None = None  # why the index's encoder could not be loaded
         self._recent: dict[str, np.ndarray] = {}
         self.fusion = fusion
         self.seg = get_segmenter()
@@ -104,7 +105,10 @@ class Retriever:
     def encoder(self):
         with self._encoder_lock:
             if callable(self._encoder) and not hasattr(self._encoder, "encode_queries"):
-                self._encoder = self._encoder()
+                try:
+                    self._encoder = self._encoder()
+                except errors.ModelError as exc:  # hybrid search and ask go on with BM25 and say why; dense raises
+                    self._encoder, self.encoder_error = None, exc
             return self._encoder
 
     # --- public ---------------------------------------------------------------------------------------------
@@ -280,8 +284,11 @@ class Retriever:
         return factor
 
     def dense_ready(self, required: bool = False) -> bool:
-        if self.store.has_dense and self._encoder is not None:
+        """Vectors and the encoder that made them are both there (loads the encoder on first use)."""
+        if self.store.has_dense and self._encoder is not None and self.encoder is not None:
             return True
+        if required and self.encoder_error is not None:
+            raise self.encoder_error
         if required:
             raise errors.ModelError("该索引没有向量部分，无法做语义检索",
                                     hint="请运行 kb index build 建立带语义向量的索引（默认使用 e5 模型）")

@@ -123,6 +123,20 @@ def test_index_of_the_previous_format_asks_for_a_rebuild(tmp_settings):
     assert connect(tmp_settings).generation() == 0  # a build may still write over it
 
 
+@pytest.mark.parametrize("damage", ['{"format": 1}', "{broken", ""])
+def test_a_damaged_or_outdated_generation_is_refused_to_readers_and_rebuilt_by_a_build(built, damage):
+    """What its hint says must work: `kb index build` over a generation that cannot be read."""
+    folder = built.index_dir / "default"
+    meta = folder / f"g{(folder / 'CURRENT').read_text().strip()}" / "meta.json"
+    meta.write_text(damage, encoding="utf-8")
+    with pytest.raises(errors.IndexOutdated) as exc:
+        open_store(built)
+    assert "需要重建" in exc.value.message and "kb index build" in exc.value.hint
+    assert ("已损坏" in exc.value.message) == (damage != '{"format": 1}')
+    build_index(built, progress=False)
+    assert get_retriever(built).search("企业开办", k=1)
+
+
 def test_library_import_links_versions_and_reports_failures(tmp_settings, tmp_path):
     """A small library in lawrefbook's layout made of the corpus's real files: two versions of the payment
     regulation, 行政许可法, an amendment decision numbered 一、二、 (kept, one article per point) and a law whose body

@@ -171,3 +171,39 @@ def test_the_query_path_imports_no_torch(indexed_settings):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_vanished_model_leaves_keyword_search_and_ask_working_and_says_why(tmp_path_factory, tiny_model, capsys):
+    """The index's model folder deleted after the build: hybrid search and `kb ask` fall back to BM25 with a note
+    naming the missing model; only an explicit dense search is an error."""
+    import shutil
+
+    from conftest import indexed_root
+    from kb.answer import answer_question
+    from kb.cli import main
+
+    model = tmp_path_factory.mktemp("doomed") / "model"
+    shutil.copytree(tiny_model, model)
+    settings = indexed_root(tmp_path_factory, "model-vanishes", embed_model=str(model))
+    shutil.rmtree(model)
+    retriever = Retriever(*_open(settings))
+    assert retriever.search("企业开办时间", k=3, mode="hybrid")
+    assert not retriever.dense_ready() and "找不到向量模型" in retriever.encoder_error.message
+    with pytest.raises(errors.ModelError):
+        retriever.search("企业开办时间", k=3, mode="dense")
+    a = answer_question("企业开办要几天", settings=settings, retriever=retriever)
+    assert a.citations and any("语义模型不可用" in n and str(model) in n for n in a.notes)
+    os.environ["KB_ROOT"] = str(settings.root)
+    try:
+        assert main(["search", "企业开办时间", "-k", "3"]) == 0
+    finally:
+        del os.environ["KB_ROOT"]
+    assert "只用关键词" in capsys.readouterr().err
+
+
+def _open(settings):
+    from kb.index.store import open_store
+    from kb.retrieve import query_encoder
+
+    store = open_store(settings)
+    return store, query_encoder(settings, store, "default")

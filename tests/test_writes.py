@@ -197,6 +197,8 @@ def test_an_add_the_index_cannot_follow_is_kept_and_says_why(root, tiny_model, t
     assert out["indexed"] is False and "模型" in out["index_error"]
     assert "戊市木雕办法" in manifest_titles(root) and out["id"] not in indexed_ids(root)
     assert [r.event for r in audit.read(settings)][-1] == audit.CORPUS_ADD
+    text = run(root, str(moved), "corpus", "add", str(policy(tmp_path, "庚市石雕办法", "石雕")))
+    assert text.returncode == 0 and "已加入" in text.stdout and "检索索引未能更新" in text.stderr, text.stderr
 
 
 def test_index_check_with_a_missing_file_reports_it_instead_of_crashing(root, tiny_model, tmp_path):

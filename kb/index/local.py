@@ -70,8 +70,14 @@ class LocalStore(IndexStore):
         self._load_lock = threading.Lock()
         self._terms: list[list[str]] | None = None
         self.outdated = not self._generation and (self.folder / META).exists()  # the layout of earlier versions
+        self.damage = ""  # why the current generation cannot be read: readers are refused, a build replaces it
         if self._generation > 0:
-            self._read_meta(self.folder / f"g{self._generation}")
+            try:
+                self._read_meta(self.folder / f"g{self._generation}")
+            except errors.IndexOutdated:
+                self.outdated = True
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                self.outdated, self.damage = True, f"{META}：{type(exc).__name__}"
 
     # --- loading ---------------------------------------------------------------------------------------------
     def _read_meta(self, snap: Path) -> None:

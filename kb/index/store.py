@@ -211,10 +211,11 @@ def open_store(settings: Settings | None = None, collection: str = "default") ->
     """The store of a collection that has been built; IndexMissing / CollectionMissing otherwise."""
     settings = settings or get_settings()
     store = connect(settings, collection)
+    if getattr(store, "outdated", False):  # a build (which connects, not opens) replaces it
+        store.close()
+        raise errors.IndexOutdated(store.location, getattr(store, "damage", ""))
     if store.generation() <= 0:
         store.close()
-        if getattr(store, "outdated", False):
-            raise errors.IndexOutdated(store.location)
         if collection != "default":
             raise errors.CollectionMissing(collection)
         raise errors.IndexMissing(store.location)
