@@ -70,6 +70,9 @@ class Knowledge:
     docs: dict[str, Document]
     scorer: TermScorer
     chunk_ids: dict[tuple[str, int, int], list[str]]  # (doc_id, article, suffix) → its chunks in the store
+    # the mean of the articles' vectors: question · centroid is the question's mean similarity to the corpus, how
+    # much it reads like something this corpus is about (the gate's "domain"; None without vectors)
+    centroid: np.ndarray | None = None
 
 
 _KNOWLEDGE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # store → (generation, knowledge)
@@ -83,7 +86,10 @@ def knowledge(store) -> Knowledge:
         if cached and cached[0] == store.generation():
             return cached[1]
         docs = kb_knowledge.documents(store)
-        kn = Knowledge(docs, TermScorer(list(docs.values())), kb_knowledge.article_chunks(store))
+        chunks = kb_knowledge.article_chunks(store)
+        ids = [i for group in chunks.values() for i in group]
+        centroid = store.vectors(ids).mean(axis=0) if store.has_dense and ids else None
+        kn = Knowledge(docs, TermScorer(list(docs.values())), chunks, centroid)
         _KNOWLEDGE[store] = (store.generation(), kn)
         return kn
 
@@ -170,6 +176,7 @@ def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: i
         c.cosine = float((store.vectors(ids) @ qvec).max()) if qvec is not None and ids else 0.0
     top_cos = max((c.cosine for c in cands), default=0.0)
     absent = kn.scorer.absent(terms)
+    domain = float(qvec @ kn.centroid) if qvec is not None and kn.centroid is not None else 0.0
     for c in cands:
         best = c.best if c.sentences else Sentence("", 0.0, 0.0)
         near = [x for x in c.sentences if x.coverage >= 0.5 * best.coverage]  # the sentences that could answer
@@ -178,7 +185,7 @@ def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: i
                       "type_met": float(len(wants) - unmet), "type_gap": float(unmet),
                       "cosine_rel": c.cosine - top_cos, "coverage": c.coverage, "sentence_coverage": best.coverage,
                       "evidence": best.evidence, "old": float(old and c.doc.status == SUPERSEDED),
-                      "absent": absent, "condition": eligibility.condition_fit(facts, cats, c.article)}
+                      "absent": absent, "domain": domain, "condition": eligibility.condition_fit(facts, cats, c.article)}
 
 
 def rank(cands: list[Candidate], model: AssistantModel) -> list[Candidate]:
@@ -189,11 +196,12 @@ def rank(cands: list[Candidate], model: AssistantModel) -> list[Candidate]:
 
 
 def gate_features(ranked: list[Candidate]) -> dict[str, float]:
-    """What the gate judges: the best candidate's evidence and its lead over the rest."""
+    """What the gate may judge (kb.assistant.model.GATE_FEATURES picks): the best candidate's evidence, its lead over
+    the rest, and how the question relates to the corpus as a whole."""
     top, rest = ranked[0], ranked[1:]
     return {"cosine": top.cosine, "cosine_margin": top.cosine - max((c.cosine for c in rest), default=0.0),
             "coverage": top.coverage, "sentence_coverage": top.features["sentence_coverage"], "absent": top.features["absent"],
-            "type_gap": top.features["type_gap"],
+            "type_gap": top.features["type_gap"], "domain": top.features["domain"],
             "evidence": top.features["evidence"], "rank_score": top.score, "condition": top.features.get("condition", 0.0),
             "rank_margin": top.score - (rest[0].score if rest else top.score - 1.0)}
 

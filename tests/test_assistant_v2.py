@@ -95,9 +95,11 @@ _CASES = ["一等奖{n}元，这样合规吗？", "我们报装容量{n}千瓦�
 
 @hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(template=st.sampled_from(_CASES), n=st.integers(min_value=1, max_value=200000))
-def test_every_check_compares_a_figure_of_its_quote_with_one_of_the_question(ask, corpus, template, n):
+def test_every_check_compares_a_figure_of_its_quote_with_one_of_the_question(indexed_settings, corpus, template, n):
+    from kb.answer import answer_at
+
     question = template.format(n=n)
-    a = ask(question)
+    a = answer_at(question, -1, settings=indexed_settings)  # the checks themselves, whatever the gate decides
     assert a.eligibility, "no check for a question that states its figure"
     for check in a.eligibility:
         cited = [c for c in a.citations if check.quote in c.article_text]
