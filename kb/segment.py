@@ -132,14 +132,6 @@ class Segmenter:
         self.stopwords = read_stopwords(stopwords) if stopwords else frozenset()
         self.synonyms = read_synonyms(synonyms) if synonyms else {}
 
-    def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
-        """Add a term at run time (only terms made of jieba word characters)."""
-        self._jieba.add_word(word, freq, tag)
-
-    def in_vocabulary(self, word: str) -> bool:
-        """True if the word is in jieba's dictionary (default + domain), i.e. not an HMM guess."""
-        return self._jieba.FREQ.get(word, 0) > 0
-
     def cut(self, text: str) -> list[str]:
         """Words in order, whitespace and punctuation included (concatenation gives the text back)."""
         if not text:

@@ -407,12 +407,6 @@ def condition_fit(facts: list[Fact], cats: set[str], article: Article) -> float:
     return max((1.0 + overlap(f.context, c.text) + 0.5 * bool(c.scope & cats) for f, c in pairs), default=0.0)
 
 
-def fitting_conditions(question: str, article: Article) -> list[Condition]:
-    """The article's conditions on a kind of figure the asker states (a power for a power, a share for amounts)."""
-    facts = asker_facts(question)
-    return [c for c in article_conditions(article) if any(_fits(f, c) for f in facts)] if facts else []
-
-
 def assess(question: str, article: Article, score: Callable[[str], float], citation: str) -> Assessment | None:
     """The checks of the asker's facts against the article's conditions; None when the article states no condition
     the question could be checked against. score: how well a sentence of the article answers the question."""

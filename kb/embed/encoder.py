@@ -93,12 +93,3 @@ def load_encoder(spec: str, settings) -> Encoder:
     from kb.embed.st import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder(path)
-
-
-def spec_of_name(name: str | None) -> str | None:
-    """The spec of an index that recorded only its model name (indexes built before specs were stored)."""
-    if not name:
-        return None
-    if name.startswith(STATIC + "@"):
-        return STATIC
-    return E5 if name.startswith("multilingual-e5-small") else None

@@ -1,1 +1,2 @@
-"""Search indexes. The rest of the product sees only kb.index.store (IndexStore, build_index, open_store)."""
+"""Search indexes: the store interface and its backends (kb.index.store, local, milvus), and building, updating and
+migrating them (kb.index.build). Retrieval and the assistant read only through IndexStore."""

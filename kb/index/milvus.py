@@ -243,12 +243,6 @@ class MilvusStore(IndexStore):
                 removed.append(name)
         return removed
 
-    def drop_all(self) -> None:
-        """Remove every Milvus collection of this KB collection (tests, and `kb index migrate` retries)."""
-        for name in self.client.list_collections():
-            if name == self.meta_name or name.startswith(self.prefix + "_p"):
-                self.client.drop_collection(name)
-
 
 def _chunk(row: dict) -> Chunk:
     return Chunk(**{k: row[k] for k in _CHUNK_FIELDS}, index_text="")
