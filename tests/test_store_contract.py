@@ -155,6 +155,33 @@ def test_killed_build_leaves_the_previous_index_usable(small, monkeypatch):
     assert open_store(small).generation() == 2
 
 
+def test_a_milvus_update_killed_half_way_is_refused_until_a_rebuild(tmp_path, monkeypatch):
+    """Milvus cannot roll back an in-place update: one that dies after its deletes must not leave an index that
+    silently lacks documents — readers are told to rebuild, and the rebuild works."""
+    from kb.index import milvus as milvus_mod
+
+    settings = _settings(_root(tmp_path, SMALL), "milvus")
+    build_index(settings, progress=False)
+    store = open_store(settings)
+    doc = store.stored("kxzf-2025")
+
+    def killed(self, name, rows):
+        raise KeyboardInterrupt("killed mid-update")
+
+    monkeypatch.setattr(milvus_mod.MilvusWriter, "_insert", killed)  # after the old chunks were deleted
+    with pytest.raises(KeyboardInterrupt):
+        with store.writer(False, store.encoder, store.analysis) as w:
+            w.put(doc)
+    monkeypatch.undo()
+    store.close()
+    with pytest.raises(errors.IndexOutdated) as exc:
+        open_store(settings)
+    assert "中断" in exc.value.message and "kb index build" in exc.value.hint
+    update_index(settings)  # the next add/remove (or kb index build) writes a fresh copy instead of patching
+    hits = get_retriever(settings).search("机关事业单位付款期限", k=5)
+    assert any(h.chunk.doc_id == "kxzf-2025" for h in hits)
+
+
 def test_migrate_copies_without_re_embedding_and_a_killed_migrate_changes_nothing(small, tmp_path, monkeypatch):
     target = "local" if small.store != "local" else f"milvus://{tmp_path / 'm2' / 'kb.db'}"
     moved = migrate(small, target, ["default"], progress=False)

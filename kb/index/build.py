@@ -217,9 +217,13 @@ def update_index(settings: Settings | None = None, collection: str = "default", 
     try:
         if store.generation() <= 0:
             return None
+        docs = Corpus(settings).documents()
+        if getattr(store, "outdated", False):  # damaged, or a Milvus update killed half-way: rewrite, never patch
+            return write_documents(store, docs, build_encoder(settings, collection), settings, fresh=True,
+                                   progress=progress)
         explicit = settings.embed_model and store.encoder and settings.embed_model != store.encoder.spec
         encoder = load_encoder(settings.embed_model, settings) if explicit else stored_encoder(settings, store)
-        return write_documents(store, Corpus(settings).documents(), encoder, settings, fresh=False, progress=progress)
+        return write_documents(store, docs, encoder, settings, fresh=False, progress=progress)
     finally:
         store.close()
 

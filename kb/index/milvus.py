@@ -13,7 +13,8 @@ and synonyms, so the terms come from kb.segment and are stored as client-side sp
 side is the BM25 term saturation with the collection's average length, the query side the IDF of each query
 term from the document frequencies kept in kb_C_pP_terms — searched as inner product on a
 SPARSE_INVERTED_INDEX. A fresh build writes a new physical copy and switches the state to it at the end, so
-a killed build leaves the previous index searchable; an update changes the live copy in place.
+a killed build leaves the previous index searchable; an update changes the live copy in place, marked in the
+state while it runs, so one killed half-way is refused to readers until `kb index build` writes a fresh copy.
 """
 from __future__ import annotations
 
@@ -144,6 +145,16 @@ class MilvusStore(IndexStore):
         self.client.flush(self.meta_name)
 
     # --- reading ---------------------------------------------------------------------------------------------
+    @property
+    def outdated(self) -> bool:
+        """An in-place write died half-way (it cannot be rolled back on Milvus): readers are refused, a build
+        (which writes a fresh copy) replaces it."""
+        return bool(self._state.get("interrupted"))
+
+    @property
+    def damage(self) -> str:
+        return "上次增量更新中途中断" if self.outdated else ""
+
     def generation(self) -> int:
         return int(self._state.get("generation", 0))
 
@@ -303,9 +314,11 @@ class MilvusWriter(StoreWriter):
         self._insert(names["chunks"], [row for d in docs for row in self._rows(d, tids, avgdl)])
         new = {**state, "generation": int(state.get("generation", 0)) + 1, "physical": physical,
                "encoder": asdict(self.encoder) if self.encoder else None, "analysis": self.analysis,
-               "n": n, "total_len": total, "avgdl": avgdl, "vocab": len(tids), "k1": K1, "b": B}
-        s._write_state(new)
+               "n": n, "total_len": total, "avgdl": avgdl, "vocab": len(tids), "k1": K1, "b": B, "interrupted": False}
+        # from here the copy may be live (the state upsert can land although its flush fails): abort must keep it;
+        # if the state never landed, the copy is a leftover the next build clears
         self._created = []
+        s._write_state(new)
         for name in s.client.list_collections():  # copies older than the previous one are no longer read
             m = re.fullmatch(rf"{s.prefix}_p(\d+)_\w+", name)
             if m and int(m.group(1)) < physical - 1:
@@ -378,6 +391,9 @@ class MilvusWriter(StoreWriter):
         s = self.store
         s._state = s._read_state()
         state, names = dict(s._state), s._live()
+        # Milvus cannot undo the deletes and upserts below: mark the write first, so one that dies half-way leaves an
+        # index readers refuse (with the way out: kb index build) rather than one with documents silently missing
+        s._write_state({**state, "interrupted": True})
         touched = sorted(self.removes | set(self.puts))
         old = self._old_terms(names["chunks"], touched)
         df = Counter()
@@ -402,7 +418,8 @@ class MilvusWriter(StoreWriter):
         self._insert(names["chunks"], [row for d in docs for row in self._rows(d, stats, written)])
         self._insert(names["docs"], [{"doc_id": d.record.doc_id, "record": json.dumps(d.record.to_json(), ensure_ascii=False),
                                       "v": _DUMMY} for d in docs])
-        state.update(generation=int(state["generation"]) + 1, n=n, total_len=total, avgdl=written, vocab=len(stats))
+        state.update(generation=int(state["generation"]) + 1, n=n, total_len=total, avgdl=written, vocab=len(stats),
+                     interrupted=False)
         s._write_state(state)
         return state["generation"]
 

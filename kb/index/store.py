@@ -174,7 +174,8 @@ class StoreWriter(ABC):
 
     @abstractmethod
     def abort(self) -> None:
-        """Forget the writes; the previous index stays as it was."""
+        """Forget the writes. The previous index stays as it was, except after an in-place write on a backend
+        that cannot roll it back (Milvus): that one is then refused to readers (outdated) until a fresh build."""
 
     def __enter__(self) -> "StoreWriter":
         return self
