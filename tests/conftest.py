@@ -17,6 +17,19 @@ PLAN_DOCX = FIXTURES / "永济市六最营商环境建设规划.docx"
 FAIR_COMPETITION = CORPUS / "regulations" / "公平竞争审查条例(2024-06-06).md"
 
 
+# --- small documents that tests add to a corpus -----------------------------------------------------------------
+NEW_LAW = ("# 鲲鹏数字营业执照试点办法\n\n第一条 为推进鲲鹏数字营业执照试点，制定本办法。\n\n"
+           "第二条 试点地区的市场主体可以申领鲲鹏数字营业执照。\n")
+
+
+def policy(folder: Path, name: str, term: str) -> Path:
+    """A two-article local measure about `term` (a word no corpus document uses), written to folder/name.md."""
+    path = folder / f"{name}.md"
+    path.write_text(f"# {name}\n\n第一条 为支持{term}产业发展，制定本办法。\n\n"
+                    f"第二条 {term}企业申请补贴的，主管部门应当在5个工作日内办结。\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def tmp_root(tmp_path, monkeypatch):
     """A writable copy of corpus/ (and an empty indexes/) that KB_ROOT points to."""

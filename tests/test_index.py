@@ -12,12 +12,8 @@ from kb.index.build import build_index, import_library, update_index
 from kb.index.store import connect, open_store
 from kb.retrieve import get_retriever
 
-NEW_LAW = """# 鲲鹏数字营业执照试点办法
+from conftest import NEW_LAW
 
-第一条 为推进鲲鹏数字营业执照试点，制定本办法。
-
-第二条 试点地区的市场主体可以申领鲲鹏数字营业执照，与纸质营业执照具有同等法律效力。
-"""
 
 
 @pytest.fixture

@@ -21,11 +21,10 @@ from kb.index.store import Filter, open_store
 from kb.models import CURRENT, SUPERSEDED
 from kb.retrieve import get_retriever
 
-from conftest import CORPUS, ROOT, SHARED_CACHE
+from conftest import CORPUS, NEW_LAW, ROOT, SHARED_CACHE
 
 BACKENDS = ["local", "milvus"]
 SMALL = ("gpjzsc-2024", "kxzf-2025", "kxzf-2020", "yj-plan-2022", "xzxkf-2019")  # a corpus small enough to rebuild often
-NEW_LAW = "# 鲲鹏数字营业执照试点办法\n\n第一条 为推进鲲鹏数字营业执照试点，制定本办法。\n\n第二条 试点地区的市场主体可以申领鲲鹏数字营业执照。\n"
 
 
 def _root(tmp, keep: tuple[str, ...] | None = None):

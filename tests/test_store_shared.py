@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, SHARED_CACHE
+from conftest import CORPUS, NEW_LAW, ROOT, SHARED_CACHE
 
 MILVUS_LITE = Path(sys.executable).parent / "milvus-lite"
-NEW_LAW = "# 鲲鹏数字营业执照试点办法\n\n第一条 为推进鲲鹏数字营业执照试点，制定本办法。\n\n第二条 试点地区的市场主体可以申领鲲鹏数字营业执照。\n"
 # A second app server: answers one query per stdin line with the document ids of its top hits.
 SEARCHER = """
 import json, sys

@@ -16,7 +16,7 @@ import pytest
 from kb import audit, locking
 from kb.accounts import Accounts
 from kb.corpus import Corpus
-from conftest import PASSWORDS
+from conftest import PASSWORDS, policy
 from webclient import ROOT, Server, Session, output, refusal
 
 pytestmark = pytest.mark.slow
@@ -37,13 +37,6 @@ def state_of(server) -> tuple[bytes, bool, list]:
     settings = server.settings
     target = settings.corpus_dir / "regulations" / "公平竞争审查条例(2024-06-06).md"
     return settings.manifest_path.read_bytes(), target.exists(), sorted(open_store(settings).documents())
-
-
-def policy(folder: Path, name: str, term: str) -> Path:
-    path = folder / f"{name}.md"
-    path.write_text(f"# {name}\n\n第一条 为支持{term}产业发展，制定本办法。\n\n"
-                    f"第二条 {term}企业申请补贴的，主管部门应当在5个工作日内办结。\n", encoding="utf-8")
-    return path
 
 
 def draft_docx(path: Path) -> Path:

@@ -18,6 +18,8 @@ from kb.accounts import Accounts, allowed
 from kb.config import get_settings
 from kb.corpus import Corpus
 
+from conftest import policy
+
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
@@ -52,13 +54,6 @@ def root(built_root, tmp_path):
     dest = tmp_path / "root"
     shutil.copytree(built_root, dest)
     return dest
-
-
-def policy(folder: Path, name: str, term: str) -> Path:
-    path = folder / f"{name}.md"
-    path.write_text(f"# {name}\n\n第一条 为支持{term}产业发展，制定本办法。\n\n"
-                    f"第二条 {term}企业申请补贴的，主管部门应当在5个工作日内办结。\n", encoding="utf-8")
-    return path
 
 
 def indexed_ids(root: Path) -> set[str]:
