@@ -169,26 +169,9 @@ def _txt_to_docx(src: Path, dst: Path) -> None:
 
 
 def _txt_to_pdf(src: Path, dst: Path) -> None:
-    import textwrap
+    from make_drafts import pdf_of_lines
 
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(dst), pagesize=A4)
-    y = A4[1] - 60
-    for line in src.read_text(encoding="utf-8").splitlines():
-        for piece in textwrap.wrap(line, 34) or [""]:  # visual line breaks, as in a real PDF
-            if y < 60:
-                c.showPage()
-                y = A4[1] - 60
-            c.setFont("STSong-Light", 12)
-            c.drawString(50, y, piece)
-            y -= 20
-        y -= 6
-    c.save()
+    pdf_of_lines(src.read_text(encoding="utf-8").splitlines(), dst)
 
 
 def _formats(path: Path, tmp: Path) -> dict[str, Path]:

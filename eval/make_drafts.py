@@ -109,6 +109,12 @@ def write_docx(path: Path) -> None:
 
 
 def write_pdf(path: Path) -> None:
+    pdf_of_lines(_lines(PDF_TITLE, PDF), path)
+
+
+def pdf_of_lines(lines, path: Path) -> None:
+    """A real PDF of Chinese text lines, wrapped at 34 characters like a printed page (eval_review uses it for
+    the .pdf rendering of every .txt draft)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -118,7 +124,7 @@ def write_pdf(path: Path) -> None:
     c = canvas.Canvas(str(path), pagesize=A4)
     width, height = A4
     y = height - 60
-    for line in _lines(PDF_TITLE, PDF):
+    for line in lines:
         for piece in textwrap.wrap(line, 34) or [""]:  # visual line breaks, as in a real PDF
             if y < 60:
                 c.showPage()

@@ -485,7 +485,7 @@ def review(
 def _audit_review(settings, file: Path, result) -> None:
     """That a review happened, its size and outcome; never the draft's text."""
     from kb import audit
-    from kb.corpus import file_hash
+    from kb.hashing import file_hash
 
     audit.record(settings, audit.REVIEW, audit.Actor.cli(), source="file", sha256=file_hash(file),
                  bytes=file.stat().st_size, clauses=result.clauses, findings=len(result.findings))

@@ -18,6 +18,7 @@ import tomli_w
 
 from kb import errors
 from kb.config import Settings, get_settings
+from kb.hashing import file_hash
 from kb.models import CURRENT, SUPERSEDED, Document
 from kb.structure import parse_file
 
@@ -44,14 +45,6 @@ class Entry:
     def to_toml(self) -> dict:
         row = {k: v for k, v in self.__dict__.items() if k != "extra" and v not in ("", None)}
         return {**row, **self.extra}
-
-
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class Corpus:

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from kb import errors
+from kb.hashing import update_with_file
 from kb.models import CURRENT, SUPERSEDED, Article, Document, LibraryLaw, Paragraph
 
 _INFO_END = "<!-- INFO END -->"  # end of the library's header block (title, adoption dates)
@@ -76,9 +77,7 @@ def library_hash(path: str | Path) -> str:
     for file in files:
         if path.is_dir():
             h.update(file.relative_to(path).as_posix().encode())
-        with open(file, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
+        update_with_file(h, file)
     return h.hexdigest()
 
 

@@ -86,7 +86,7 @@ def test_two_cli_adds_at_once_keep_both(root, tiny_model, tmp_path):
     assert found(root, tiny_model, "灯笼企业补贴", "甲市灯笼办法")
     assert found(root, tiny_model, "风筝企业补贴", "乙市风筝办法")
     assert sorted(os.listdir(root / "corpus" / "user")) == sorted(f"{titles[t]}.md" for t in ("甲市灯笼办法", "乙市风筝办法"))
-    from kb.corpus import file_hash
+    from kb.hashing import file_hash
 
     adds = {r.details["title"]: r for r in audit.read(get_settings(root)) if r.event == audit.CORPUS_ADD}
     for src in (a, b):  # who, from where, what

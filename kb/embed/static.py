@@ -7,7 +7,6 @@ Texts are segmented exactly as in training (kb.embed.text.model_text).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,17 +15,15 @@ import numpy as np
 
 from kb.embed.encoder import HINT, MARKER, Encoder, as_list, normalise
 from kb.errors import ModelError
+from kb.hashing import file_hash
 
 WEIGHTS = "model.safetensors"
 TABLE_KEY = "embedding.weight"
 
 
 def short_hash(file: Path) -> str:
-    h = hashlib.sha256()
-    with open(file, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:10]
+    """The identity of a weights file in an encoder's name (model@3f2a…)."""
+    return file_hash(file)[:10]
 
 
 def read_marker(folder: Path) -> dict:

@@ -34,6 +34,7 @@ from kb.embed.pairs import (
 )
 from kb.embed.encoder import MARKER
 from kb.embed.text import backoff
+from kb.hashing import file_hash
 from kb.segment import DOMAIN_DICT, Segmenter, get_segmenter
 
 KIND = "kb-static"
@@ -70,21 +71,17 @@ def _log(msg: str, progress: bool) -> None:
         print(msg, file=sys.stderr, flush=True)
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def training_hash(corpus_dir: Path | None, library_path: Path | None, cfg: TrainConfig) -> str:
     """Identity of the training data and recipe: same hash -> same model, so training can be skipped."""
     from kb.library import library_hash
 
     h = hashlib.sha256()
     h.update(json.dumps({"recipe": RECIPE_VERSION, **asdict(cfg)}, sort_keys=True).encode())
-    h.update(_file_hash(DOMAIN_DICT).encode())
+    h.update(file_hash(DOMAIN_DICT).encode())
     if corpus_dir:
         for p in sorted(Path(corpus_dir).rglob("*")):
             if p.suffix.lower() in {".txt", ".md"} and p.is_file():
-                h.update(p.relative_to(corpus_dir).as_posix().encode() + _file_hash(p).encode())
+                h.update(p.relative_to(corpus_dir).as_posix().encode() + file_hash(p).encode())
     if library_path:
         h.update(library_hash(library_path).encode())
     return h.hexdigest()[:16]
