@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -107,6 +109,11 @@ def tune(retriever: Retriever, dev: list[dict], key=lambda c: (c.doc_id, c.artic
     grid += [Fusion(method="linear", w_dense=w, dense_expanded=x)
              for w in (0.2, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0) for x in (False, True)]
     best, report = _best(retriever, dev, key, base, grid)
+    if best.method == "linear":  # then the floor under BM25's normaliser, at percentiles of the best BM25 score
+        tops = [h[0][1] for h in (retriever.store.search_sparse(retriever.seg.query_terms(r["query"]), 1) for r in dev) if h]
+        floors = [0.0] + [round(float(np.percentile(tops, q)), 1) for q in (25, 50, 75)]
+        best, more = _best(retriever, dev, key, base, [dataclasses.replace(best, bm25_floor=x) for x in floors])
+        report += more
     if priors:
         grid = [dataclasses.replace(best, local_factor=lf, interpretation_factor=jf)
                 for lf in (0.85, 0.7, 0.55) for jf in (1.0, 0.85, 0.7)]
