@@ -113,8 +113,7 @@ class Tab:
         raise RuntimeError("stream ended without a result")
 
 
-def user(url: str, n: int, endpoint: str, stop_at: float, latencies: list, errors: list, lock) -> None:
-    tab = Tab(url, f"user{n}", endpoint)
+def user(tab: "Tab", n: int, endpoint: str, stop_at: float, latencies: list, errors: list, lock) -> None:
     i = n
     while time.monotonic() < stop_at:
         question = QUESTIONS[i % len(QUESTIONS)]
@@ -164,11 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     errors: list[str] = []
     loads: list[float] = []
     lock = threading.Lock()
+    tabs = {}
+    for n in range(args.users):  # every user logs in first: a failed login is an error, and scrypt is not timed
+        try:
+            tabs[n] = Tab(f"http://127.0.0.1:{port}", f"user{n}", args.endpoint)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"user{n} could not log in: {exc!r}")
     cpu_start = cpu_seconds(proc.pid)
     try:
         stop_at = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=user, args=(f"http://127.0.0.1:{port}", n, args.endpoint, stop_at,
-                                                       latencies, errors, lock)) for n in range(args.users)]
+        threads = [threading.Thread(target=user, args=(tab, n, args.endpoint, stop_at, latencies, errors, lock))
+                   for n, tab in tabs.items()]
         for t in threads:
             t.start()
         while any(t.is_alive() for t in threads):
