@@ -85,8 +85,7 @@ def knowledge(store) -> Knowledge:
         cached = _KNOWLEDGE.get(store)
         if cached and cached[0] == store.generation():
             return cached[1]
-        docs = kb_knowledge.documents(store)
-        chunks = kb_knowledge.article_chunks(store)
+        docs, chunks = kb_knowledge.read(store)
         ids = [i for group in chunks.values() for i in group]
         centroid = store.vectors(ids).mean(axis=0) if store.has_dense and ids else None
         kn = Knowledge(docs, TermScorer(list(docs.values())), chunks, centroid)
@@ -294,9 +293,13 @@ def _both_versions(cands: list[Candidate]) -> bool:
 
 
 def cite(c: Candidate, quote: str) -> Citation:
-    return Citation(doc=c.doc.title, doc_id=c.doc.doc_id, article=c.article.number, label=c.article.label,
-                    quote=quote, status=c.doc.status, heading=c.article.heading, article_text=c.article.text,
-                    date=c.doc.date)
+    return cite_article(c.doc, c.article, quote)
+
+
+def cite_article(doc: Document, article: Article, quote: str, status: str | None = None) -> Citation:
+    """A citation of an article; quote: exact text of it. status: the document's own unless given."""
+    return Citation(doc=doc.title, doc_id=doc.doc_id, article=article.number, label=article.label, quote=quote,
+                    status=status or doc.status, heading=article.heading, article_text=article.text, date=doc.date)
 
 
 def _abstain(q: str, intent: Intent, ranked: list[Candidate], k: int, conf: float) -> Answer:
@@ -395,10 +398,7 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
     cited = {(c.doc.doc_id, c.article.number) for c, _ in basis}
     related = [cite(c, c.best.text) for c in ranked[:k] if (c.doc.doc_id, c.article.number) not in cited and c.sentences]
     changes = _version_changes(basis, kn)
-    related += [Citation(doc=ch.old_doc.title, doc_id=ch.old_doc.doc_id, article=ch.old_article.number,
-                         label=ch.old_article.label, quote=ch.old_sentence, status=SUPERSEDED,
-                         heading=ch.old_article.heading, article_text=ch.old_article.text, date=ch.old_doc.date)
-                for _, ch in changes]
+    related += [cite_article(ch.old_doc, ch.old_article, ch.old_sentence, status=SUPERSEDED) for _, ch in changes]
     core = deciding or top.best.text  # the single best sentence; 依据 quotes the whole 款 around it
     conclusion = f"{ref(citations[0])}规定：“{core if core in citations[0].quote else citations[0].quote}”"
     summary = _summary(intent, basis)
@@ -554,8 +554,8 @@ def _side_by_side(answer: Answer, ranked: list[Candidate], kn: Knowledge) -> Non
         return
     (new_doc, new), (old_doc, old) = [(kn.docs[a.doc_id], a) for a in pair]
     changes = changes[:MAX_CHANGES]
-    new_cite = _version_cite(new_doc, new, next((ch.new for ch in changes if ch.new), new.text))
-    old_cite = _version_cite(old_doc, old, next((ch.old for ch in changes if ch.old), old.text))
+    new_cite = cite_article(new_doc, new, next((ch.new for ch in changes if ch.new), new.text))
+    old_cite = cite_article(old_doc, old, next((ch.old for ch in changes if ch.old), old.text))
     lines = [f"{version_ref(new_cite)}：“{ch.new}”" if ch.new else f"{version_ref(new_cite)}：（删去此句）" for ch in changes]
     lines = [f"{n} ／ {version_ref(old_cite)}：“{ch.old}”" if ch.old else f"{n} ／ {version_ref(old_cite)}：（无此句）"
              for n, ch in zip(lines, changes)]
@@ -583,11 +583,6 @@ def _versions_of(c: Candidate, kn: Knowledge) -> tuple[Article, Article] | None:
     old_docs = predecessors(current, kn.docs)
     old = c.article if c.doc in old_docs else (corresponding_article(new, old_docs[0]) if new and old_docs else None)
     return (new, old) if new and old else None
-
-
-def _version_cite(doc: Document, article: Article, quote: str) -> Citation:
-    return Citation(doc=doc.title, doc_id=doc.doc_id, article=article.number, label=article.label, quote=quote,
-                    status=doc.status, heading=article.heading, article_text=article.text, date=doc.date)
 
 
 def _version_changes(basis, kn: Knowledge) -> list[tuple[Candidate, VersionChange]]:

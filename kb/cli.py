@@ -357,9 +357,8 @@ def embed_train(
     as_json: bool = JsonOpt,
 ):
     """训练语义向量模型（自监督：从法规条文中自动构造训练样本，不需要下载任何模型）。"""
-    import json as _json
-
-    from kb.embed.encoder import MARKER, static_model_path
+    from kb.embed.encoder import static_model_path
+    from kb.embed.static import read_marker
     from kb.embed.train import train_model
 
     settings = get_settings()
@@ -369,7 +368,7 @@ def embed_train(
         raise errors.FileNotFound(library)
     out_dir = train_model(out or static_model_path(settings), settings.corpus_dir, library_path=library,
                           epochs=epochs, force=force)
-    info = _json.loads((out_dir / MARKER).read_text(encoding="utf-8"))
+    info = read_marker(out_dir)
     if as_json:
         emit_json({"path": str(out_dir), **info})
         return

@@ -113,6 +113,13 @@ class ModelError(KBError):
     """Embedding model missing, unreadable, or mismatched with the index."""
 
 
+class NoVectors(ModelError):
+    """A dense search or a vector lookup on an index built without vectors, or a document written without them."""
+
+    def __init__(self, what: str = "该索引没有向量部分", hint: str = "请先运行 make setup 或 kb index build"):
+        super().__init__(what, hint=hint)
+
+
 class CollectionMissing(KBError):
     def __init__(self, name: str):
         super().__init__(f"没有名为 {name} 的检索库", hint="国家法律法规库请先运行 kb library import")

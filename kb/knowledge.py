@@ -12,18 +12,18 @@ from kb.index.store import DocRecord, IndexStore
 from kb.models import Article, Chunk, Document, Paragraph
 
 
-def documents(store: IndexStore) -> dict[str, Document]:
-    return {d: document(rec, store.doc_chunks(d)) for d, rec in store.documents().items()}
-
-
-def article_chunks(store: IndexStore) -> dict[tuple[str, int, int], list[str]]:
-    """(doc_id, article number, suffix) → the ids of the chunks that hold it (their vectors say what it is about)."""
-    out: dict[tuple[str, int, int], list[str]] = {}
-    for d in store.documents():
-        for c in store.doc_chunks(d):
+def read(store: IndexStore) -> tuple[dict[str, Document], dict[tuple[str, int, int], list[str]]]:
+    """Every indexed document, and (doc_id, article number, suffix) → the ids of the chunks that hold the article
+    (their vectors say what it is about) — one pass over the store (on Milvus, one query per document)."""
+    docs: dict[str, Document] = {}
+    chunk_ids: dict[tuple[str, int, int], list[str]] = {}
+    for d, rec in store.documents().items():
+        chunks = store.doc_chunks(d)
+        docs[d] = document(rec, chunks)
+        for c in chunks:
             if c.article:
-                out.setdefault((c.doc_id, c.article, c.suffix), []).append(c.chunk_id)
-    return out
+                chunk_ids.setdefault((c.doc_id, c.article, c.suffix), []).append(c.chunk_id)
+    return docs, chunk_ids
 
 
 def document(rec: DocRecord, chunks: list[Chunk]) -> Document:

@@ -33,6 +33,7 @@ from kb.embed.pairs import (
     segment_documents,
 )
 from kb.embed.encoder import MARKER
+from kb.errors import ModelError
 from kb.embed.text import backoff
 from kb.hashing import file_hash
 from kb.segment import DOMAIN_DICT, Segmenter, get_segmenter
@@ -244,9 +245,11 @@ def fit(docs: list[SegmentedDoc], cfg: TrainConfig, progress: bool = True):
 
 
 def _model_is_current(out_dir: Path, train_hash: str) -> bool:
+    from kb.embed.static import read_marker
+
     try:
-        marker = json.loads((out_dir / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        marker = read_marker(out_dir)
+    except ModelError:  # missing or damaged: train it again
         return False
     return marker.get("train_hash") == train_hash and marker.get("kind") == KIND
 

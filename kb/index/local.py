@@ -27,7 +27,9 @@ from kb import errors
 from kb.index.bm25 import BM25Index
 from kb.index.dense import DenseIndex
 from kb.locking import pid_alive
-from kb.index.store import DocRecord, EncoderInfo, Filter, IndexedDocument, IndexStore, StoreStats, StoreWriter
+from kb.index.store import (
+    DocRecord, EncoderInfo, Filter, IndexedDocument, IndexStore, StoreStats, StoreWriter, check_vectors,
+)
 from kb.models import Chunk
 
 FORMAT = 2
@@ -155,7 +157,7 @@ class LocalStore(IndexStore):
     def search_dense(self, vec, k, where=None):
         p = self._p
         if p.dense is None:
-            raise errors.ModelError("该索引没有向量部分，无法做语义检索", hint="请先运行 make setup 或 kb index build")
+            raise errors.NoVectors("该索引没有向量部分，无法做语义检索")
         mask = self._allowed(where)
         if mask is None:
             rows, scores = p.dense.search(vec, k)
@@ -167,7 +169,7 @@ class LocalStore(IndexStore):
     def vectors(self, chunk_ids: Sequence[str]) -> np.ndarray:
         p = self._p
         if p.dense is None:
-            raise errors.ModelError("该索引没有向量部分", hint="请先运行 make setup 或 kb index build")
+            raise errors.NoVectors()
         return p.dense.vectors(np.array([p.rows[c] for c in chunk_ids], dtype=np.int64))
 
     def stored(self, doc_id: str) -> IndexedDocument:
@@ -203,8 +205,7 @@ class LocalWriter(StoreWriter):
         self._tmp: Path | None = None
 
     def put(self, doc: IndexedDocument) -> None:
-        if (doc.vectors is None) != (self.encoder is None):
-            raise errors.ModelError("缺少向量：该索引需要为每个条文计算向量", hint="请重新运行 kb index build")
+        check_vectors(doc, self.encoder)
         self.docs[doc.record.doc_id] = doc
 
     def remove(self, doc_ids: Iterable[str]) -> None:

@@ -31,7 +31,9 @@ import numpy as np
 
 from kb import errors
 from kb.index.bm25 import B, K1, doc_length, doc_weights, idf, term_weights
-from kb.index.store import DocRecord, EncoderInfo, Filter, IndexedDocument, IndexStore, StoreStats, StoreWriter
+from kb.index.store import (
+    DocRecord, EncoderInfo, Filter, IndexedDocument, IndexStore, StoreStats, StoreWriter, check_vectors,
+)
 from kb.models import Chunk
 
 STATE = "state"
@@ -214,7 +216,7 @@ class MilvusStore(IndexStore):
 
     def search_dense(self, vec, k, where=None):
         if self.encoder is None:
-            raise errors.ModelError("该索引没有向量部分，无法做语义检索", hint="请先运行 make setup 或 kb index build")
+            raise errors.NoVectors("该索引没有向量部分，无法做语义检索")
         hits = self.client.search(self._live()["chunks"], data=[np.asarray(vec, dtype=np.float32).tolist()],
                                   anns_field="dense", limit=k, filter=_expr(where),
                                   search_params={"metric_type": "COSINE"}, output_fields=_CHUNK_FIELDS)
@@ -222,7 +224,7 @@ class MilvusStore(IndexStore):
 
     def vectors(self, chunk_ids: Sequence[str]) -> np.ndarray:
         if self.encoder is None:
-            raise errors.ModelError("该索引没有向量部分", hint="请先运行 make setup 或 kb index build")
+            raise errors.NoVectors()
         rows = {r["chunk_id"]: r["dense"] for r in
                 self.client.get(self._live()["chunks"], ids=list(chunk_ids), output_fields=["dense"])}
         return np.array([rows[c] for c in chunk_ids], dtype=np.float32).reshape(len(chunk_ids), self.encoder.dim)
@@ -244,15 +246,31 @@ class MilvusStore(IndexStore):
     def writer(self, fresh, encoder, analysis):
         return MilvusWriter(self, fresh, encoder, analysis)
 
-    def clear_leftovers(self) -> list[str]:
-        """Copies a killed build made but never switched to (numbered above the live one)."""
-        removed = []
+    def copies(self) -> list[tuple[int, str]]:
+        """(physical number, collection name) of every physical copy's collections in the database."""
+        out = []
         for name in self.client.list_collections():
             m = re.fullmatch(rf"{self.prefix}_p(\d+)_\w+", name)
-            if m and int(m.group(1)) > self._state.get("physical", 0):
-                self.client.drop_collection(name)
-                removed.append(name)
+            if m:
+                out.append((int(m.group(1)), name))
+        return out
+
+    def clear_leftovers(self) -> list[str]:
+        """Copies a killed build made but never switched to (numbered above the live one)."""
+        removed = [name for n, name in self.copies() if n > self._state.get("physical", 0)]
+        for name in removed:
+            self.client.drop_collection(name)
         return removed
+
+
+def _sparse(terms: list[str], tids: dict[str, int], avgdl: float) -> dict[int, float]:
+    """A chunk's BM25 document-side weights as a sparse vector over term ids."""
+    return {tids[t]: w for t, w in doc_weights(terms, avgdl).items() if t in tids} or _EMPTY
+
+
+def _doc_rows(docs: list[IndexedDocument]) -> list[dict]:
+    return [{"doc_id": d.record.doc_id, "record": json.dumps(d.record.to_json(), ensure_ascii=False), "v": _DUMMY}
+            for d in docs]
 
 
 def _chunk(row: dict) -> Chunk:
@@ -270,8 +288,7 @@ class MilvusWriter(StoreWriter):
         self._created: list[str] = []
 
     def put(self, doc: IndexedDocument) -> None:
-        if (doc.vectors is None) != (self.encoder is None):
-            raise errors.ModelError("缺少向量：该索引需要为每个条文计算向量", hint="请重新运行 kb index build")
+        check_vectors(doc, self.encoder)
         self.puts[doc.record.doc_id] = doc
         self.removes.discard(doc.record.doc_id)
 
@@ -309,8 +326,7 @@ class MilvusWriter(StoreWriter):
         df = Counter(tok for t in all_terms for tok in set(t))
         tids = {tok: i for i, tok in enumerate(sorted(df), 1)}  # 0 is kept for chunks without terms
         self._insert(names["terms"], [{"token": t, "tid": tids[t], "df": c, "v": _DUMMY} for t, c in df.items()])
-        self._insert(names["docs"], [{"doc_id": d.record.doc_id, "record": json.dumps(d.record.to_json(), ensure_ascii=False),
-                                      "v": _DUMMY} for d in docs])
+        self._insert(names["docs"], _doc_rows(docs))
         self._insert(names["chunks"], [row for d in docs for row in self._rows(d, tids, avgdl)])
         new = {**state, "generation": int(state.get("generation", 0)) + 1, "physical": physical,
                "encoder": asdict(self.encoder) if self.encoder else None, "analysis": self.analysis,
@@ -319,9 +335,8 @@ class MilvusWriter(StoreWriter):
         # if the state never landed, the copy is a leftover the next build clears
         self._created = []
         s._write_state(new)
-        for name in s.client.list_collections():  # copies older than the previous one are no longer read
-            m = re.fullmatch(rf"{s.prefix}_p(\d+)_\w+", name)
-            if m and int(m.group(1)) < physical - 1:
+        for n, name in s.copies():  # copies older than the previous one are no longer read
+            if n < physical - 1:
                 s.client.drop_collection(name)
         return new["generation"]
 
@@ -373,8 +388,7 @@ class MilvusWriter(StoreWriter):
         rows = []
         for pos, (c, terms) in enumerate(zip(doc.chunks, doc.terms)):
             row = {k: getattr(c, k) for k in _CHUNK_FIELDS}
-            weights = {tids[t]: w for t, w in doc_weights(terms, avgdl).items() if t in tids}
-            row.update(pos=pos, terms=json.dumps(terms, ensure_ascii=False), sparse=weights or _EMPTY)
+            row.update(pos=pos, terms=json.dumps(terms, ensure_ascii=False), sparse=_sparse(terms, tids, avgdl))
             if self.encoder is not None:
                 row["dense"] = np.asarray(doc.vectors[pos], dtype=np.float32).tolist()
             rows.append(row)
@@ -416,8 +430,7 @@ class MilvusWriter(StoreWriter):
             self._reweight(names["chunks"], stats, avgdl)
         docs = list(self.puts.values())
         self._insert(names["chunks"], [row for d in docs for row in self._rows(d, stats, written)])
-        self._insert(names["docs"], [{"doc_id": d.record.doc_id, "record": json.dumps(d.record.to_json(), ensure_ascii=False),
-                                      "v": _DUMMY} for d in docs])
+        self._insert(names["docs"], _doc_rows(docs))
         state.update(generation=int(state["generation"]) + 1, n=n, total_len=total, avgdl=written, vocab=len(stats),
                      interrupted=False)
         s._write_state(state)
@@ -452,8 +465,7 @@ class MilvusWriter(StoreWriter):
         """The average chunk length moved: every stored chunk's BM25 weights are written again."""
         out = self.store._all(chunks, "", _CHUNK_FIELDS + ["pos", "terms"] + (["dense"] if self.encoder else []))
         for row in out:
-            weights = {tids[t]: w for t, w in doc_weights(json.loads(row["terms"]), avgdl).items() if t in tids}
-            row["sparse"] = weights or _EMPTY
+            row["sparse"] = _sparse(json.loads(row["terms"]), tids, avgdl)
         for i in range(0, len(out), BATCH):
             self.store.client.upsert(chunks, out[i:i + BATCH])
         self.store.client.flush(chunks)

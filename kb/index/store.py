@@ -158,6 +158,12 @@ class IndexStore(ABC):
         """Release connections (a no-op for files)."""
 
 
+def check_vectors(doc: IndexedDocument, encoder: EncoderInfo | None) -> None:
+    """What every writer checks on put: a document has vectors exactly when the index has an encoder."""
+    if (doc.vectors is None) != (encoder is None):
+        raise errors.NoVectors("缺少向量：该索引需要为每个条文计算向量", hint="请重新运行 kb index build")
+
+
 class StoreWriter(ABC):
     """`with store.writer(...) as w: w.put(doc); w.remove(ids)` — committed when the block ends without error."""
 
