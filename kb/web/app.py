@@ -75,7 +75,7 @@ class Wiring:
 
     def actor(self, request: gr.Request) -> audit.Actor:
         user = request.username or ""
-        return audit.Actor("本机用户" if user == LOCAL_USER else user, "web", client_address(request))
+        return audit.Actor(views.LOCAL_ACTOR.user if user == LOCAL_USER else user, "web", client_address(request))
 
 
 def build_app(settings: Settings, access: Access, downloads: Downloads) -> gr.Blocks:

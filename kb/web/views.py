@@ -308,7 +308,7 @@ def confirm_add(staged: str, title: str, date: str = "", kind: str = "", issuer:
     from kb.changes import add_document
 
     path = Path(staged)
-    names = {path.name: original_name or path.name, str(path): original_name or path.name}
+    names = uploads.Staged(path, original_name or path.name).names
     try:
         done = add_document(settings, path, actor, title=title or "", date=(date or "").strip(), kind=kind or "",
                             issuer=(issuer or "").strip(), file_name=original_name or path.name)
