@@ -115,6 +115,7 @@ class Candidate:
     coverage: float = 0.0  # of the question by the whole article (with its title and headings)
     sentences: list[Sentence] = field(default_factory=list)
     cosine: float = 0.0  # encoder similarity of the question to the article (its best chunk)
+    sentence_cosine: float = 0.0  # … and to the article's closest sentence
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0  # the ranker's logit
 
@@ -160,11 +161,14 @@ def candidates(kn: Knowledge, hits: list[Hit], keep_old: bool = False) -> list[C
 
 
 def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: int, old: bool,
-            qvec: np.ndarray | None, kn: Knowledge, store, wants: list[str] = (), question: str = "") -> None:
+            qvec: np.ndarray | None, kn: Knowledge, store, wants: list[str] = (), question: str = "",
+            sentence_vectors=None) -> None:
     """Each candidate's ranking features (kb.assistant.model.RANK_FEATURES). wants: the answer types the
     question asks for (kb.intent.asked_types: a figure, a body, a place, a date), which the sentences that
     could answer must state. question: for the figures the asker states about their case, which an article
-    must hold a condition on to answer "够不够得上" (kb.assistant.eligibility)."""
+    must hold a condition on to answer "够不够得上" (kb.assistant.eligibility). sentence_vectors: texts → their
+    passage vectors by the index's encoder (Retriever.sentence_vectors), for the similarity of the question
+    to each candidate's closest sentence."""
     facts = eligibility.asker_facts(question) if question else []
     cats = eligibility.asker_categories(question) if facts else set()
     for c in cands:
@@ -173,7 +177,9 @@ def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: i
         c.sentences = [Sentence(s, TermScorer.coverage(terms, s), evidence(intent.name, s)) for s in c.article.sentences()]
         ids = kn.chunk_ids.get((c.doc.doc_id, c.article.number, c.article.suffix), [])
         c.cosine = float((store.vectors(ids) @ qvec).max()) if qvec is not None and ids else 0.0
+    _sentence_cosines(cands, qvec, sentence_vectors)
     top_cos = max((c.cosine for c in cands), default=0.0)
+    top_sentence = max((c.sentence_cosine for c in cands), default=0.0)
     absent = kn.scorer.absent(terms)
     domain = float(qvec @ kn.centroid) if qvec is not None and kn.centroid is not None else 0.0
     for c in cands:
@@ -182,9 +188,21 @@ def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: i
         unmet = sum(1 for kind in wants if not any(states(kind, x.text) for x in near))
         c.features = {"prior": 1.0 - c.rank / max(n_hits, 1), "retrieval": c.retrieval, "cosine": c.cosine,
                       "type_met": float(len(wants) - unmet), "type_gap": float(unmet),
-                      "cosine_rel": c.cosine - top_cos, "coverage": c.coverage, "sentence_coverage": best.coverage,
+                      "cosine_rel": c.cosine - top_cos, "cosine_sentence": c.sentence_cosine,
+                      "cosine_sentence_rel": c.sentence_cosine - top_sentence, "coverage": c.coverage, "sentence_coverage": best.coverage,
                       "evidence": best.evidence, "old": float(old and c.doc.status == SUPERSEDED),
                       "absent": absent, "domain": domain, "condition": eligibility.condition_fit(facts, cats, c.article)}
+
+
+def _sentence_cosines(cands: list[Candidate], qvec: np.ndarray | None, sentence_vectors) -> None:
+    texts = [s.text for c in cands for s in c.sentences]
+    if qvec is None or sentence_vectors is None or not texts:
+        return
+    sims, row = sentence_vectors(texts) @ qvec, 0
+    for c in cands:
+        if c.sentences:
+            c.sentence_cosine = float(sims[row:row + len(c.sentences)].max())
+            row += len(c.sentences)
 
 
 def rank(cands: list[Candidate], model: AssistantModel) -> list[Candidate]:
@@ -199,6 +217,8 @@ def gate_features(ranked: list[Candidate]) -> dict[str, float]:
     the rest, and how the question relates to the corpus as a whole."""
     top, rest = ranked[0], ranked[1:]
     return {"cosine": top.cosine, "cosine_margin": top.cosine - max((c.cosine for c in rest), default=0.0),
+            "cosine_sentence": top.sentence_cosine,
+            "cosine_sentence_margin": top.sentence_cosine - max((c.sentence_cosine for c in rest), default=0.0),
             "coverage": top.coverage, "sentence_coverage": top.features["sentence_coverage"], "absent": top.features["absent"],
             "type_gap": top.features["type_gap"], "domain": top.features["domain"],
             "evidence": top.features["evidence"], "rank_score": top.score, "condition": top.features.get("condition", 0.0),
@@ -275,7 +295,7 @@ def analyse(question: str, settings: Settings | None = None, retriever=None, mod
     qvec = retriever.query_vector(q) if dense else None
     cands = candidates(kn, hits, old or both)
     measure(cands, kn.scorer.terms(q, intent.triggers), intent, len(hits), old, qvec, kn, retriever.store,
-            asked_types(q), q)
+            asked_types(q), q, retriever.sentence_vectors if dense else None)
     ranked = rank(cands, model)
     conf = confidence(ranked, model)
     if both and _both_versions(ranked[:5]):

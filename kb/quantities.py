@@ -17,6 +17,7 @@ from kb.numerals import CN_NUMERAL_CHARS, cn_to_int
 UNITS: dict[str, tuple[str, str, float]] = {
     "千瓦": ("power", "千瓦", 1), "kw": ("power", "千瓦", 1), "KW": ("power", "千瓦", 1), "kW": ("power", "千瓦", 1),
     "Kw": ("power", "千瓦", 1), "千伏安": ("power", "千瓦", 1), "kVA": ("power", "千瓦", 1), "瓦": ("power", "千瓦", 0.001),
+    "兆瓦": ("power", "千瓦", 1000), "MW": ("power", "千瓦", 1000), "mw": ("power", "千瓦", 1000), "Mw": ("power", "千瓦", 1000),
     "元": ("money", "元", 1), "块钱": ("money", "元", 1), "块": ("money", "元", 1), "万元": ("money", "元", 1e4),
     "万块": ("money", "元", 1e4), "亿元": ("money", "元", 1e8),
     "平方米": ("area", "平方米", 1), "平米": ("area", "平方米", 1), "㎡": ("area", "平方米", 1), "亩": ("area", "平方米", 666.67),

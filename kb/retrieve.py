@@ -88,7 +88,7 @@ class Retriever:
     """Searches one store. The encoder is loaded on first dense use (a BM25 search never loads a model):
     `encoder` is an Encoder, a zero-argument function returning one, or None (BM25 only)."""
 
-    def __init__(self, store: IndexStore, encoder=None, fusion: Fusion = FUSION):
+    def __init__(self, store: IndexStore, encoder=None, fusion: Fusion = FUSION, cache_dir=None):
         from kb.segment import get_segmenter
 
         self.store = store
@@ -96,6 +96,8 @@ class Retriever:
         self._encoder_lock = threading.Lock()
         self.encoder_error: errors.ModelError | None = None  # why the index's encoder could not be loaded
         self._recent: dict[str, np.ndarray] = {}
+        self._cache_dir = cache_dir  # the content-hash vector cache, for sentence vectors (None: memory only)
+        self._sentences = None
         self.fusion = fusion
         self.seg = get_segmenter()
         self.docs = store.documents()
@@ -216,6 +218,16 @@ class Retriever:
                 while len(self._recent) > RECENT_QUERIES:  # read at call time: evals raise it
                     self._recent.pop(next(iter(self._recent)))
         return vec
+
+    def sentence_vectors(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors of sentences by the index's encoder (kb.embed.sentences), for the assistant."""
+        encoder = self.encoder  # outside the lock: loading it takes the lock
+        with self._encoder_lock:
+            if self._sentences is None:
+                from kb.embed.sentences import SentenceVectors
+
+                self._sentences = SentenceVectors(encoder, self._cache_dir)
+        return self._sentences.of(texts)
 
     def _ranked(self, q: str, mode: str, doc_ids: set[str] | None, k: int) -> list[Hit]:
         f = self.fusion
@@ -360,7 +372,7 @@ def get_retriever(settings: Settings | None = None, collection: str = "default")
             return cached
         store = open_store(settings, collection)
         encoder = query_encoder(settings, store, collection)
-        retriever = Retriever(store, encoder, COLLECTION_FUSION.get(collection, FUSION))
+        retriever = Retriever(store, encoder, COLLECTION_FUSION.get(collection, FUSION), settings.cache_dir)
         if cached is not None:
             cached.store.close()
         _CACHE[key] = retriever

@@ -43,9 +43,10 @@ def test_lay_phrase_lends_its_statute_words(ask):
 
 
 def test_one_character_lay_term_counts(ask):
-    # "付" alone is glue to a tokenizer, but here it is the whole question: when must payment be made
+    # "付" alone is glue to a tokenizer, but here it is the whole question: when must payment be made. The payment
+    # article must be cited; whether it or 第十六条 (30日 to confirm a debt) comes first is the ranker's call.
     a = ask("欠中小企业的钱最晚多久要付")
-    assert _refs(a.citations)[0] == ("kxzf-2025", 9) and "30日" in a.answer
+    assert ("kxzf-2025", 9) in _refs(a.citations)[:2] and "30日内支付款项" in a.answer
 
 
 def test_list_question_names_the_lists(ask):

@@ -51,11 +51,12 @@ def test_top_prize_without_an_amount_cannot_be_judged_and_names_the_amount(ask):
 
 
 # --- units as people write them --------------------------------------------------------------------------------
-@pytest.mark.parametrize("figure", ["150kW", "150KW", "150千瓦"])
+@pytest.mark.parametrize("figure", ["150kW", "150KW", "150千瓦", "0.15兆瓦", "0.15MW"])
 def test_power_in_any_unit_is_compared_with_the_article(ask, figure):
     a = ask(f"我们是城区的小微企业，报装容量{figure}，低压接入能3天通电吗？")
     check = _check_on(a, PLAN_POWER)
     assert a.verdict == "符合" and check.threshold == "160千瓦" and check.user_value == figure
+    assert f"{figure} < 160千瓦" in check.comparison
 
 
 @pytest.mark.parametrize("amount", ["60000元", "6万元", "6万块"])

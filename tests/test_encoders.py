@@ -69,3 +69,44 @@ def test_cache_computes_each_distinct_text_once(tmp_path, tiny_model):
     np.testing.assert_allclose(again[:3], first, atol=1e-7)
     other = embed_passages(enc, texts, VectorCache(tmp_path, "m@2", enc.dim))  # another model: nothing reused
     assert enc.seen == 5 and other.shape == (3, enc.dim)
+
+
+def test_index_build_caches_the_sentences_the_assistant_reads(tmp_path):
+    """The ranker and gate read the question's e5 similarity to each candidate's closest sentence: `kb index
+    build` embeds the sentences once, so an answer computes none."""
+    import dataclasses
+    import shutil
+    import sqlite3
+    import tomllib
+
+    import tomli_w
+
+    from kb.answer import analyse, knowledge
+    from kb.embed.cache import FILE, text_key
+    from kb.index.build import build_index
+    from kb.retrieve import get_retriever
+    from tests.conftest import CORPUS
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    manifest = tmp_path / "corpus" / "manifest.toml"
+    docs = [d for d in tomllib.loads(manifest.read_text(encoding="utf-8"))["document"] if d["id"] == "fbzdjzf-2019"]
+    manifest.write_text(tomli_w.dumps({"document": docs}), encoding="utf-8")
+    settings = dataclasses.replace(get_settings(tmp_path), embed_model="e5", cache_root=tmp_path / "cache")
+    build_index(settings, progress=False)
+
+    retriever = get_retriever(settings)
+    kn = knowledge(retriever.store)
+    sentences = {s for d in kn.docs.values() for a in d.articles for s in a.sentences()}
+    cache = VectorCache(settings.cache_dir, retriever.store.encoder.name, retriever.store.encoder.dim)
+    assert len(cache.get([text_key(s) for s in sentences])) == len(sentences) > 50
+
+    def rows():
+        with sqlite3.connect(settings.cache_dir / FILE) as db:
+            return db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+
+    before = rows()
+    a = analyse("商场搞抽奖，一等奖送价值8万的车，合不合法？", settings, retriever)
+    assert rows() == before
+    top = a.ranked[0]
+    best = max(float(v @ retriever.query_vector(a.question)) for v in retriever.sentence_vectors(top.article.sentences()))
+    assert top.sentence_cosine == pytest.approx(best, abs=1e-5) and top.features["cosine_sentence"] == top.sentence_cosine

@@ -72,6 +72,7 @@ def write_documents(store: IndexStore, docs: Sequence[Document], encoder: Encode
     fresh_chunks = [c for d in fresh_docs for c in groups[d][1]]
     with progress_bar(progress) as bar:
         terms, vectors = prepare([c.index_text for c in fresh_chunks], encoder, settings, bar)
+        warm_sentences([groups[d][0] for d in fresh_docs], encoder, settings, bar)
     with store.writer(fresh=fresh or not old, encoder=info, analysis=seg.analysis) as w:
         if not fresh:
             w.remove([d for d in store.documents() if d not in groups])
@@ -142,13 +143,24 @@ def _worker_encoder(spec: str, settings: Settings) -> Encoder:
     return load_encoder(spec, settings)  # once per worker process
 
 
-def embed(texts: list[str], encoder: Encoder | None, settings: Settings, bar):
+def warm_sentences(docs: Sequence[Document], encoder: Encoder | None, settings: Settings, bar) -> None:
+    """Put the articles' sentence vectors in the cache now, when the assistant's model reads them
+    (kb.embed.sentences), so no answer waits for them."""
+    from kb.assistant.model import reads_sentences
+
+    if encoder is None or encoder.cheap or not reads_sentences(encoder.name):
+        return
+    texts = list(dict.fromkeys(s for d in docs for a in d.articles for s in a.sentences()))
+    embed(texts, encoder, settings, bar, "计算句向量")
+
+
+def embed(texts: list[str], encoder: Encoder | None, settings: Settings, bar, label: str = "计算向量"):
     """Passage vectors through the content-hash cache (None for a sparse-only index)."""
     if encoder is None:
         return None
     from kb.embed.cache import VectorCache, embed_passages
 
-    task = bar.add_task(f"计算向量（{encoder.name}）", total=len(texts))
+    task = bar.add_task(f"{label}（{encoder.name}）", total=len(texts))
     cache = VectorCache(settings.cache_dir, encoder.name, encoder.dim)
     try:
         return embed_passages(encoder, texts, cache, advance=lambda n: bar.advance(task, n))
