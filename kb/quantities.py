@@ -43,7 +43,7 @@ QUANTITY = re.compile(rf"{_FRACTION}|(?<!第)(?P<num>{_NUM})\s*(?P<unit>{_UNIT_A
 # 万), "七成" (tenths). Tried after the strict forms, so "1200万元" is still read with its unit.
 _LAY = re.compile(rf"{_FRACTION}|(?P<num>{_NUM})\s*(?P<unit>{_UNIT_ALT})"
                   rf"|(?P<bare>\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+?)(?P<myriad>万|亿)(?![一不别要])"
-                  r"|(?P<tenths>[一二三四五六七八九]|\d)成(?=[多左以的，。,？?\s]|$)")
+                  r"|(?P<tenths>[一两二三四五六七八九]|\d)成(?=[多左以的，。,？?\s]|$)")
 # A question that asks for a figure: what it wants is a number the answer must state.
 ASKS_QUANTITY = re.compile(r"多少|几[天日个年月周次家项人倍位名元块万种类条级岁]|多久|多长|多大|多高|多重|多远|多快|比例|百分之几"
                            r"|上限|下限|最高|最低|最多|最少|最长|最短|最晚|最早|标准是|额度|金额")
@@ -97,7 +97,10 @@ def find_quantities(text: str, lay: bool = False) -> list[Quantity]:
         if v is None or unit not in UNITS:
             continue
         dim, canon, factor = UNITS[unit]
-        out.append(Quantity(v * factor, canon, dim, m.group(0), m.start(), m.end()))
+        end = m.end()
+        if text[end : end + 1] == "半" and dim in ("days", "hours") and v >= 1:  # "两年半", "一个月半", "三小时半"
+            v, end = v + 0.5, end + 1
+        out.append(Quantity(v * factor, canon, dim, text[m.start() : end], m.start(), end))
     return out
 
 

@@ -72,6 +72,47 @@ def test_rural_capacity_above_its_own_ceiling_does_not_qualify(ask):
     assert a.verdict == "不符合" and check.threshold == "100千瓦" and "农村地区" in check.condition
 
 
+# --- what the question leaves open, and what it settles ------------------------------------------------------------
+LICENCE_DECISION = ("xzxkf-2019", 42)  # 二十日内作出决定；经负责人批准，可以延长十日
+DISCLOSURE_REPLY = ("zfxxgk-2019", 33)  # 20个工作日内答复；经同意并告知，延长最长不得超过20个工作日
+
+
+def test_a_limit_that_may_be_extended_is_open_until_the_question_says_whether_it_was(ask):
+    a = ask("我们的行政许可申请受理后过了25天才作出决定，这超期了吗？")
+    check = _check_on(a, LICENCE_DECISION)
+    assert a.verdict == check.verdict == "无法判断" and "批准" in check.missing and "十日" in check.missing
+    assert "可以延长十日" in check.quote  # the extension's figure is quoted with the limit
+    approved = ask("申请行政许可，受理后第28天才拿到决定，中间局领导批准延期了，这合规吗？")
+    assert _check_on(approved, LICENCE_DECISION).verdict == approved.verdict == "符合"
+    too_late = ask("申请行政许可，受理后第35天才拿到决定，中间局领导批准延期了，这合规吗？")
+    assert _check_on(too_late, LICENCE_DECISION).verdict == too_late.verdict == "不符合"
+
+
+def test_a_question_saying_the_limit_was_not_extended_is_decided(ask):
+    a = ask("申请政府信息公开，对方没说要延期，25个工作日了还没答复，合规吗？")
+    check = _check_on(a, DISCLOSURE_REPLY)
+    assert a.verdict == check.verdict == "不符合" and check.threshold == "20个工作日"
+
+
+def test_the_figure_asked_about_is_not_taken_for_the_askers_case(ask):
+    # 3天 is the promise asked about; the capacity decides, and city and countryside limits differ
+    a = ask("我们小微企业低压报装150kW，办电时间能控制在3天以内吗？")
+    assert a.verdict == "无法判断" and any("城区" in c.missing and "农村" in c.missing for c in a.eligibility)
+    assert not any(c.user_value == "3天" for c in a.eligibility)
+
+
+def test_days_between_two_dates_are_a_duration(ask):
+    a = ask("依法必须招标的项目，招标文件3月1日发出，3月15日就截止投标，行吗？")
+    check = _check_on(a, ("ztbf-2017", 24))
+    assert a.verdict == check.verdict == "不符合" and check.threshold == "二十日" and "相隔14天" in check.user_value
+
+
+def test_a_share_of_a_count_is_the_part_over_the_whole(ask):
+    a = ask("依法必须招标的项目，评标委员会定了5个人，其中技术经济专家4个，这样组成行吗？")
+    check = _check_on(a, ("ztbf-2017", 37))
+    assert check.verdict == "符合" and "4个÷5个" in check.comparison and check.threshold == "三分之二"
+
+
 def test_quantities_read_lay_figures():
     assert [(q.value, q.unit) for q in find_quantities("要办一笔1200万的贷款", lay=True)] == [(1.2e7, "元")]
     assert [q.value for q in find_quantities("市场份额不足十分之一")] == [10.0]
@@ -79,6 +120,8 @@ def test_quantities_read_lay_figures():
     assert find_quantities("第4天", lay=True)[0].value == 4 and not find_quantities("第4天")
     # a unit that starts with a numeral character takes it: 一百六十千瓦 is 160 千瓦, not 1,160 瓦
     assert [(q.value, q.unit) for q in find_quantities("一百六十千瓦")] == [(160.0, "千瓦")]
+    assert [(q.value, q.text) for q in find_quantities("两年半前", lay=True)] == [(912.5, "两年半")]
+    assert [q.value for q in find_quantities("交两成的保证金", lay=True)] == [20.0]
 
 
 # --- no verdict rests on a figure the quote does not state ------------------------------------------------------

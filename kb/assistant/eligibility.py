@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kb import errors
 from kb.models import Article, EligibilityCheck, split_sentences
@@ -43,6 +43,11 @@ _ITEM = re.compile(r"^\s*（[一二三四五六七八九十]+）")
 # What makes meeting a condition a bar: a prohibition or a denial after it ("可以不" is a permission).
 _NEGATIVE = re.compile(r"(?<!可以)(?<!可)(?:不得|禁止|严禁|不应当|不应|不予|不能|不准|不再|无权|不适用)")
 _NEGATED_ASK = "(?:不|免|无需|不用|不必|没)"
+# A time limit's extension in the text after it, and a question saying the limit was extended.
+_EXTENSION_BEFORE = re.compile(r"延长(?P<to>至)?(?:的期限|期限|答复期限)?(?:最长|最多)?(?:不得超过|不超过)?\s*$")
+_APPROVAL = re.compile(r"批准|同意")
+_NOT_EXTENDED = re.compile(r"(?:没|未|没有|不曾)[^，。？?]{0,4}(?:延长|延期|批准|同意)|不(?:涉及|沾边|属于|牵涉)|无关")
+_EXTENDED = re.compile(r"(?<![没未不])(?:批准|同意)(?:了)?(?:延长|延期)|(?<![没未不])(?:延长|延期)(?:了|过)")
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "≤": lambda v, t: v <= t, "<": lambda v, t: v < t, "≥": lambda v, t: v >= t, ">": lambda v, t: v > t,
     "lead": lambda v, t: v >= t,
@@ -63,15 +68,41 @@ class Condition:
     consequence: str = ""  # what meeting it brings, when that is stated apart from it (a lead-in, a "…的，" main clause)
     qualifier: bool = False  # it says who or what qualifies (in brackets, a "…的" clause, an item), not a duty
     others: tuple[str, ...] = ()  # the sentence's other "…的" clauses: conditions that go with this one (且)
+    extension: Extension | None = None  # a time limit the article lets be extended ("可以延长十日", "延长至五年")
 
     def __post_init__(self):
         # The rule no check may break: a verdict rests only on figures the quoted sentence states.
         if self.threshold.text not in self.quote or self.text not in self.quote:
             raise errors.UnquotedFigure(self.threshold.text)
+        if self.extension and self.extension.amount.text not in self.extension.quote:
+            raise errors.UnquotedFigure(self.extension.amount.text)
 
     @property
     def negative(self) -> bool:
         return bool(_NEGATIVE.search(self.consequence))
+
+
+@dataclass(frozen=True)
+class Extension:
+    """How far a time limit may be extended, and on what: "二十日内不能作出决定的，经本行政机关负责人批准，可以延长十日"
+    (ten days more, on approval), "涉及公民生命健康安全…的，上述期限延长至五年" (five years in all, in that case)."""
+
+    amount: Quantity
+    total: bool  # 延长至: the amount is the new limit; else it is added to the old one
+    grounds: str  # the words before 延长 in its sentence: the case or the approval it takes
+    quote: str  # the article's text from the limit's sentence to the extension's: exact article text
+
+    def limit(self, base: Quantity) -> float:
+        return self.amount.value if self.total else base.value + self.amount.value
+
+    def applies(self, question: str) -> bool | None:
+        """Whether the question says the limit was extended (or describes the case that extends it), says it was
+        not ("对方没说要延期", "跟人身健康…都不沾边"), or says nothing (None)."""
+        if _NOT_EXTENDED.search(question):
+            return False
+        if _APPROVAL.search(self.grounds) and _EXTENDED.search(question):
+            return True
+        return True if overlap(self.grounds, question) >= STATED else None
 
 
 @dataclass(frozen=True)
@@ -81,6 +112,8 @@ class Fact:
     quantity: Quantity
     context: str  # the question's words around the figure (what it is a figure of: "要求我们交，投标保证金")
     lead: bool = False  # how long before something ("提前15天", the gap between "6月30日到期" and "6月15日")
+    gap: bool = False  # the days between two dates the question gives ("3月10号发出，3月25号截止")
+    hedged: bool = False  # said after 能/可以 in its clause ("…150kW，能按低压接入3天办电吗"): maybe what is asked
 
 
 # --- the asker's categories -------------------------------------------------------------------------------------
@@ -105,6 +138,10 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+# Categories that exclude each other: conditions scoped to two of one axis are alternatives the asker must choose.
+AXES = (frozenset({"城区", "农村"}), frozenset({"机关", "事业单位", "大型企业"}), frozenset({"公民", "法人"}),
+        frozenset({"小微企业", "中小企业", "大型企业"}), frozenset({"个体工商户", "法人"}), frozenset({"国有", "民营"}),
+        frozenset({"外地", "本地"}))
 _LAY = {name: re.compile("|".join(lay)) for name, (_, lay) in CATEGORIES.items()}
 
 
@@ -123,6 +160,7 @@ _ASKED_BEFORE = re.compile(r"(?:能不能|能否|可不可以|可否|能在|能�
 _ASKED_AFTER = re.compile(r"^[^，。？?]{0,6}?(?:的标准|的待遇|的时限|的承诺)")
 # "一家企业", "一项许可", "一次交齐": an article or a manner, not a count of the asker's.
 _INDEFINITE = re.compile(r"^[一两]\s*(?:家|项|个|位|份|批|辆|台|张|件|种|类|次|笔|名|户)$")
+_HEDGE = re.compile(r"能|可以|可否|是不是|是否")
 _LEAD_WORDS = re.compile(r"(?:提前|到期前|届满前|截止前)\s*$")
 # A yes/no question about the asker's own case: the only kind that gets 无法判断 when it states no figure.
 _CHECK = re.compile(r"吗|能不能|能否|可不可以|可以不|行不行|是否|算不算|够不够|够得上|够格|合规|合法|违规|违法|达标|来得及|"
@@ -138,12 +176,14 @@ def asker_facts(question: str) -> list[Fact]:
         if _ASKED_BEFORE.search(before) or _ASKED_AFTER.match(after) or _INDEFINITE.match(q.text):
             continue
         after = re.split(r"[，。；？！?,]", after, maxsplit=1)[0][:6]
-        facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before))))
+        clause = re.split(r"[，。；？！?,]", question[: q.start])[-1]
+        facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before)),
+                          hedged=bool(_HEDGE.search(clause))))
     dates = month_days(question)
     if len(dates) == 2:  # "6月30日到期，6月15日才去申请": how long before the one the other is
         (a, a0, a1), (b, b0, b1) = dates
         text = f"{question[a0:a1]}与{question[b0:b1]}相隔{abs(a - b)}天"
-        facts.append(Fact(Quantity(float(abs(a - b)), "日", "days", text, a0, b1), "", lead=True))
+        facts.append(Fact(Quantity(float(abs(a - b)), "日", "days", text, a0, b1), "", lead=True, gap=True))
     return facts
 
 
@@ -273,10 +313,52 @@ def _article_conditions(article: Article) -> list[Condition]:
     out = []
     for para in article.paragraphs or []:
         scope: frozenset[str] = frozenset()
+        found = []
         for s in split_sentences(para.text):
             scope = scope or text_categories(s)
-            out += sentence_conditions(article, s, scope)
+            found += sentence_conditions(article, s, scope)
+        out += _with_extensions(found, para.text)
     return out
+
+
+_TIME = ("days", "workdays", "hours")
+
+
+def _with_extensions(conds: list[Condition], text: str) -> list[Condition]:
+    """A time limit ("二十日内作出决定") followed in its paragraph, within two sentences, by how far it may be
+    extended takes that Extension; the extension's own figure is then not a condition of its own."""
+    out, taken = [], set()
+    for c in conds:
+        ext = _extension(c, text) if c.op in ("≤", "<") and c.threshold.dimension in _TIME else None
+        if ext is not None:
+            c = replace(c, extension=ext)
+            taken.add((ext.quote.rfind(ext.amount.text), ext.amount.text))
+        out.append(c)
+    return [c for c in out if not ("延长" in c.text and any(c.threshold.text == t for _, t in taken))]
+
+
+def _extension(c: Condition, text: str) -> Extension | None:
+    start = text.find(c.quote)
+    if start < 0 or "延长" in c.text:
+        return None
+    after = start + c.quote.find(c.text) + len(c.text)
+    stop = text.find("。", text.find("。", after) + 1)  # the rest of its sentence and the next one
+    rest = text[after : stop + 1 if stop >= 0 else len(text)]
+    for q in find_quantities(rest):
+        m = _EXTENSION_BEFORE.search(rest[max(0, q.start - 12) : q.start])
+        if m is None or q.dimension != c.threshold.dimension:
+            continue
+        head = rest[: q.start]
+        lo = max(head.rfind("。"), head.rfind("；")) + 1
+        grounds = re.sub(r"(?:上述期限|可以|可|，)+$", "", head[lo : q.start - len(m.group())].strip("，")).strip("，")
+        return Extension(q, bool(m.group("to")), grounds, text[start : after + q.end + len(_tail(rest, q.end))])
+    return None
+
+
+def _tail(rest: str, end: int) -> str:
+    """The extension's sentence up to its end (so the quote ends at a sentence boundary)."""
+    m = re.search(r"[。；]", rest[end:])
+    return rest[end : end + m.end()] if m else rest[end:]
 
 
 # --- comparing ------------------------------------------------------------------------------------------------
@@ -292,18 +374,27 @@ def overlap(a: str, b: str) -> float:
 
 
 def _fits(fact: Fact, cond: Condition) -> bool:
-    if cond.op == "lead" or fact.lead:
-        return cond.op == "lead" and fact.lead and fact.quantity.dimension == cond.threshold.dimension
-    if cond.base:  # a share: the asker states the share itself, or the amount and what it is a share of
-        return fact.quantity.dimension in ("percent", "money")
+    if cond.op == "lead":
+        return fact.lead and fact.quantity.dimension == cond.threshold.dimension
+    if fact.lead and not fact.gap:  # "提前15天" is a lead; the days between two dates are also a duration
+        return False
+    if cond.base:  # a share: the asker states the share itself, or the part and the whole it is a share of
+        return fact.quantity.dimension in ("percent",) + _PARTS
     return (fact.quantity.dimension, fact.quantity.unit) == (cond.threshold.dimension, cond.threshold.unit)
 
 
+_PARTS = ("money", "people", "count")  # what a share can be stated as a part of a whole in
+
+
 def _base_fact(cond: Condition, facts: list[Fact]) -> Fact | None:
-    """The asker's amount that the share is taken of: the one said with the base's words ("中标价500万")."""
+    """The asker's whole that the share is taken of: an amount said with the base's words ("中标价500万"), or the
+    larger of two counts ("评标委员会5个人，其中专家4个")."""
     money = [(overlap(cond.base, f.context), f) for f in facts if f.quantity.dimension == "money"]
     money = [x for x in money if x[0] > 0]
-    return max(money, key=lambda x: x[0])[1] if money else None
+    if money:
+        return max(money, key=lambda x: x[0])[1]
+    counts = [f for f in facts if f.quantity.dimension in ("people", "count")]
+    return max(counts, key=lambda f: f.quantity.value) if len(counts) > 1 else None
 
 
 def _measured_fact(cond: Condition, facts: list[Fact], question: str) -> Fact | None:
@@ -327,13 +418,23 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     """One fact against one condition: 符合 / 不符合, or 无法判断 when a share's base or a clause that goes with it
     is not stated."""
     value, shown = fact.quantity.value, fact.quantity.text
-    if cond.base and fact.quantity.dimension == "money":
-        base = _base_fact(cond, [f for f in facts if f is not fact])
+    if cond.base and fact.quantity.dimension in _PARTS:
+        # a count's whole is the larger of the counts, so the part itself is among those compared
+        base = _base_fact(cond, facts if fact.quantity.dimension != "money" else [f for f in facts if f is not fact])
+        base = None if base is fact else base
         if base is None or not base.quantity.value:
             return unknown(cond, citation, shown, cond.base)
         value = 100 * value / base.quantity.value
         shown = f"{fact.quantity.text}÷{base.quantity.text}≈{value:.1f}%"
     holds = _OPS[cond.op](value, cond.threshold.value)
+    ext = cond.extension
+    if ext is not None:
+        cond = replace(cond, quote=ext.quote)
+        if _OPS[cond.op](value, ext.limit(cond.threshold)) != holds:  # within the extension: does it apply?
+            applies = ext.applies(question)
+            if applies is None:
+                return unknown(cond, citation, shown, f"{ext.grounds}（可延长{ext.amount.text}）")
+            holds = holds != applies
     unstated = [c for c in cond.others if overlap(c, question) < STATED] if cond.qualifier else []
     if holds and unstated:  # the figure is met, but a condition that goes with it is not stated (且); a duty's
         # figure ("…的，应当自收到申请之日起20个工作日内予以答复") is met whatever case its "…的" scopes
@@ -371,11 +472,19 @@ class Assessment:
 
 
 def _distinguishing(conds: list[Condition]) -> frozenset[str]:
-    """The categories that tell the conditions apart (those every one shares decide nothing)."""
+    """The categories that tell the conditions apart: on one axis (城区 / 农村地区, 机关 / 大型企业…), those of
+    the conditions when they name two or more. A category every condition shares, or one with no rival among them
+    (小微企业 beside 城区 and 农村地区), is context, not an alternative."""
     if not conds:
         return frozenset()
     scopes = [c.scope for c in conds]
-    return frozenset().union(*scopes) - frozenset.intersection(*scopes)
+    named = frozenset().union(*scopes) - frozenset.intersection(*scopes)
+    out: frozenset[str] = frozenset()
+    for axis in AXES:
+        on_axis = named & axis
+        if len(on_axis) > 1:
+            out |= on_axis
+    return out
 
 
 def _exception_bonus(sentence: str, question: str) -> float:
@@ -386,7 +495,8 @@ def _exception_bonus(sentence: str, question: str) -> float:
 
 
 def _pick_sentence(conds: list[Condition], score: Callable[[str], float], question: str) -> list[Condition]:
-    best = max({c.quote for c in conds}, key=lambda s: score(s) + _exception_bonus(s, question))
+    # in article order, so a tie goes to the earlier sentence (a set would let the hash seed decide)
+    best = max(dict.fromkeys(c.quote for c in conds), key=lambda s: score(s) + _exception_bonus(s, question))
     chosen = [c for c in conds if c.quote == best]
     by_clause = max(_words_shared(c, question) for c in chosen)
     return [c for c in chosen if _words_shared(c, question) == by_clause]  # "供电五个工作日内", not "供热八个…"
@@ -411,14 +521,31 @@ def assess(question: str, article: Article, score: Callable[[str], float], citat
     """The checks of the asker's facts against the article's conditions; None when the article states no condition
     the question could be checked against. score: how well a sentence of the article answers the question."""
     conds = article_conditions(article)
-    facts, cats = asker_facts(question), asker_categories(question)
+    said = asker_facts(question)
+    facts, cats = _stated(said, conds), asker_categories(question)
     relevant = [c for c in conds if any(_fits(f, c) for f in facts)]
     if relevant:
-        return _with_facts(question, relevant, facts, cats, score, citation)
+        asked = [f for f in said if f not in facts]
+        return _with_facts(question, relevant, facts, cats, _asked_about(score, asked, conds), citation)
     if asks_check(question) and (OWN_CASE.search(question) or facts):
         best = max((score(s) for p in article.paragraphs for s in split_sentences(p.text)), default=0.0)
         return _without_facts(question, conds, cats, score, citation, best)
     return None
+
+
+def _stated(facts: list[Fact], conds: list[Condition]) -> list[Fact]:
+    """Without the hedged figures when another figure fits a condition: in "报装150kW，能按低压接入3天办电吗" the
+    150kW is the asker's case and the 3天 the promise they ask about, which their case does not decide by itself
+    ("能不能约定90天付款", the only figure, is still their case)."""
+    firm = [f for f in facts if not f.hedged]
+    return firm if any(_fits(f, c) for f in firm for c in conds) else facts
+
+
+def _asked_about(score: Callable[[str], float], asked: list[Fact], conds: list[Condition]) -> Callable[[str], float]:
+    """The sentence that promises the figure asked about ("3天办电") is the one the question is about."""
+    promised = {c.quote for c in conds for f in asked
+                if _fits(f, c) and f.quantity.value == c.threshold.value}
+    return (lambda s: score(s) + (1.0 if s in promised else 0.0)) if promised else score
 
 
 def _with_facts(question, conds, facts, cats, score, citation) -> Assessment:
