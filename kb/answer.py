@@ -9,6 +9,7 @@ extraction). When the gate says no, abstain and list the nearest articles.
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 import weakref
@@ -114,6 +115,7 @@ class Candidate:
     exact: bool = False  # the question names this article ("…条例第十条")
     coverage: float = 0.0  # of the question by the whole article (with its title and headings)
     sentences: list[Sentence] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)  # of the hits that stand for it, in the hit list
     cosine: float = 0.0  # encoder similarity of the question to the article (its best chunk)
     sentence_cosine: float = 0.0  # … and to the article's closest sentence
     features: dict[str, float] = field(default_factory=dict)
@@ -136,6 +138,7 @@ def candidates(kn: Knowledge, hits: list[Hit], keep_old: bool = False) -> list[C
 
     def add(doc, article, rank, hit):
         c = out.setdefault((doc.doc_id, article.number), Candidate(doc, article, rank))
+        c.positions.append(rank)
         c.retrieval = max(c.retrieval, hit.score / top)
         c.exact = c.exact or "exact" in hit.scores
 
@@ -284,23 +287,50 @@ def analyse(question: str, settings: Settings | None = None, retriever=None, mod
         from kb.retrieve import get_retriever
 
         retriever = get_retriever(settings)
-    kn = knowledge(retriever.store)
-    hits = retriever.search(q, k=CANDIDATES)
+    hits = retriever.search(q, k=CANDIDATES, rerank=False)
     old = asks_for_old_version(q)
     both = asks_what_changed(q)  # both versions are candidates; the old ones are not preferred
-    # the index's encoder, unless it cannot be loaded (then the lexical ranker and gate, and a note says so)
-    encoder = retriever.store.encoder if retriever.dense_ready() else None
-    model = model or model_for(encoder.name if encoder else None)
-    dense = "cosine" in model.ranker.features and encoder is not None
-    qvec = retriever.query_vector(q) if dense else None
-    cands = candidates(kn, hits, old or both)
-    measure(cands, kn.scorer.terms(q, intent.triggers), intent, len(hits), old, qvec, kn, retriever.store,
-            asked_types(q), q, retriever.sentence_vectors if dense else None)
-    ranked = rank(cands, model)
+    ranked, model, kn = _ranked(q, intent, hits, retriever, model, old or both, old)
     conf = confidence(ranked, model)
     if both and _both_versions(ranked[:5]):
         conf = 1.0  # "新旧两版…有什么不一样" with both versions among the best: the corpus holds what is compared
     return Analysis(q, intent, ranked, conf, model, kn, retriever.encoder_error)
+
+
+def _ranked(q: str, intent: Intent, hits: list[Hit], retriever, model: AssistantModel | None, keep_old: bool,
+            old: bool) -> tuple[list[Candidate], AssistantModel, Knowledge]:
+    """The hits' articles as candidates, measured and ranked by the ranker fitted for the index's encoder (the
+    lexical one when it cannot be loaded: then a note says so)."""
+    kn = knowledge(retriever.store)
+    encoder = retriever.store.encoder if retriever.dense_ready() else None
+    model = model or model_for(encoder.name if encoder else None)
+    dense = "cosine" in model.ranker.features and encoder is not None
+    qvec = retriever.query_vector(q) if dense else None
+    cands = candidates(kn, hits, keep_old)
+    measure(cands, kn.scorer.terms(q, intent.triggers), intent, len(hits), old, qvec, kn, retriever.store,
+            asked_types(q), q, retriever.sentence_vectors if dense else None)
+    return rank(cands, model), model, kn
+
+
+def rerank(query: str, hits: list[Hit], retriever) -> list[Hit]:
+    """`kb search`'s order: the hits' articles in the assistant's ranker's order, each article's hits together,
+    then the hits no article stands for. Leaving one blind set out at a time over twelve sets, the ranker's first
+    article was right for .652 of the questions against .561 for the fused retrieval order. Only with the ranker
+    fitted for the index's encoder; otherwise the hits stay as they are."""
+    ranked, model, _ = _ranked(query, classify(query), hits, retriever, None, False, asks_for_old_version(query))
+    if "cosine" not in model.ranker.features:
+        return hits
+    # A hit's score is now the ranker's probability that its article is the one asked for (a softmax over the
+    # articles, as the ranker was fitted; named articles keep their 100), so the list stays sorted; the fused
+    # score is kept in scores.
+    top = max((c.score for c in ranked), default=0.0)
+    weights = {id(c): math.exp(c.score - top) for c in ranked}
+    total = sum(weights.values()) or 1.0
+    score = {i: hits[i].score if c.exact else round(weights[id(c)] / total, 6) for c in ranked for i in c.positions}
+    order = dict.fromkeys(i for c in ranked for i in c.positions)
+    floor = 0.0
+    return [Hit(hits[i].chunk, score.get(i, floor), {**hits[i].scores, "fused": hits[i].score, "ranker": score.get(i, floor)})
+            for i in [*order, *(i for i in range(len(hits)) if i not in order)]]
 
 
 def _both_versions(cands: list[Candidate]) -> bool:

@@ -22,6 +22,7 @@ from kb.numerals import LABEL_NUMERAL as _CN_NUM, cn_to_int
 
 MAX_QUERY_CHARS = 500
 RECENT_QUERIES = 64
+RERANK_DEPTH = 20  # hits the reranker orders: the assistant's ranker was fitted on its 20 candidates (kb.answer.CANDIDATES)
 MODES = ("hybrid", "bm25", "dense")
 EXACT_SCORE = 100.0  # an article named in the query outranks anything found by similarity
 MAX_TITLE_CHARS = 60  # a law title named before 第X条 is never longer
@@ -88,7 +89,7 @@ class Retriever:
     """Searches one store. The encoder is loaded on first dense use (a BM25 search never loads a model):
     `encoder` is an Encoder, a zero-argument function returning one, or None (BM25 only)."""
 
-    def __init__(self, store: IndexStore, encoder=None, fusion: Fusion = FUSION, cache_dir=None):
+    def __init__(self, store: IndexStore, encoder=None, fusion: Fusion = FUSION, cache_dir=None, reranker=None):
         from kb.segment import get_segmenter
 
         self.store = store
@@ -98,6 +99,8 @@ class Retriever:
         self._recent: dict[str, np.ndarray] = {}
         self._cache_dir = cache_dir  # the content-hash vector cache, for sentence vectors (None: memory only)
         self._sentences = None
+        # (query, hits, retriever) → hits: the hybrid order's last stage (kb.answer.rerank for the default collection)
+        self.reranker = reranker
         self.fusion = fusion
         self.seg = get_segmenter()
         self.docs = store.documents()
@@ -119,7 +122,10 @@ class Retriever:
             return self._encoder
 
     # --- public ---------------------------------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", doc: str | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", doc: str | None = None,
+               rerank: bool = True) -> list[Hit]:
+        """rerank: a hybrid search's first RERANK_DEPTH hits go through the reranker (the assistant, which reranks
+        itself, asks without)."""
         q = validate_query(query)
         if mode not in MODES:
             raise errors.BadQuery(f"未知的检索方式：{mode}", hint="可选 hybrid、bm25、dense")
@@ -130,9 +136,13 @@ class Retriever:
         if exact:  # "第十条" would otherwise pull every other law's 第十条; rank the rest by the words around it
             rest = _ARTICLE_REF.sub(" ", q)
             q = rest if _WORD.search(rest) else exact[0].chunk.doc_title
-        ranked = self._ranked(q, mode, doc_ids, max(k, 10) + len(exact))
+        rerank = rerank and mode == "hybrid" and self.reranker is not None
+        ranked = self._ranked(q, mode, doc_ids, max(k, 10, RERANK_DEPTH if rerank else 0) + len(exact))
         seen = {h.chunk.chunk_id for h in exact}
-        return (exact + [h for h in ranked if h.chunk.chunk_id not in seen])[:k]
+        hits = exact + [h for h in ranked if h.chunk.chunk_id not in seen]
+        if rerank:
+            hits = self.reranker(query, hits[:RERANK_DEPTH], self) + hits[RERANK_DEPTH:]
+        return hits[:k]
 
     def resolve_docs(self, doc: str) -> set[str]:
         """--doc accepts an id, a full title or part of one; the current version wins among same-titled versions."""
@@ -372,11 +382,18 @@ def get_retriever(settings: Settings | None = None, collection: str = "default")
             return cached
         store = open_store(settings, collection)
         encoder = query_encoder(settings, store, collection)
-        retriever = Retriever(store, encoder, COLLECTION_FUSION.get(collection, FUSION), settings.cache_dir)
+        reranker = _assistant_rerank if collection == "default" else None  # fitted on this collection's questions
+        retriever = Retriever(store, encoder, COLLECTION_FUSION.get(collection, FUSION), settings.cache_dir, reranker)
         if cached is not None:
             cached.store.close()
         _CACHE[key] = retriever
         return retriever
+
+
+def _assistant_rerank(query: str, hits: list[Hit], retriever: Retriever) -> list[Hit]:
+    from kb.answer import rerank  # imported on first use: a BM25 search never needs the assistant
+
+    return rerank(query, hits, retriever)
 
 
 def query_encoder(settings: Settings, store: IndexStore, collection: str):

@@ -207,3 +207,20 @@ def _open(settings):
 
     store = open_store(settings)
     return store, query_encoder(settings, store, "default")
+
+
+@pytest.mark.parametrize("query", ["欠中小企业的钱最晚多久要付", "开公司要多久", "招标文件发出后多少天才能截止投标"])
+def test_hybrid_search_is_the_fused_hits_in_the_rankers_order(retriever, query):
+    """The hybrid order's last stage is the assistant's ranker: the same first 20 hits, each article's hits
+    together, in the order of their articles' ranker scores (which the hits now carry, the fused score kept)."""
+    from kb.answer import CANDIDATES
+
+    fused = retriever.search(query, k=CANDIDATES, rerank=False)
+    ranked = retriever.search(query, k=CANDIDATES)
+    assert sorted(h.chunk.chunk_id for h in ranked) == sorted(h.chunk.chunk_id for h in fused)
+    assert [h.score for h in ranked] == sorted((h.score for h in ranked), reverse=True)
+    assert all(h.scores["fused"] == f.score for h in ranked for f in fused if f.chunk.chunk_id == h.chunk.chunk_id)
+    articles = [(h.chunk.doc_id, h.chunk.article) for h in ranked if h.chunk.article]
+    assert len(set(articles)) == len(dict.fromkeys(articles))  # no article's hits are split up
+    assert retriever.search(query, k=5) == ranked[:5]  # a short list is the head of the reranked one
+    assert retriever.search(query, k=5, mode="bm25") == retriever.search(query, k=5, mode="bm25", rerank=False)
