@@ -332,9 +332,9 @@ def _with_extensions(conds: list[Condition], text: str) -> list[Condition]:
         ext = _extension(c, text) if c.op in ("≤", "<") and c.threshold.dimension in _TIME else None
         if ext is not None:
             c = replace(c, extension=ext)
-            taken.add((ext.quote.rfind(ext.amount.text), ext.amount.text))
+            taken.add(ext.amount.text)
         out.append(c)
-    return [c for c in out if not ("延长" in c.text and any(c.threshold.text == t for _, t in taken))]
+    return [c for c in out if not ("延长" in c.text and c.threshold.text in taken)]
 
 
 def _extension(c: Condition, text: str) -> Extension | None:
