@@ -283,6 +283,8 @@ def sentence_conditions(article: Article, sentence: str, inherited: frozenset[st
             at = min(at, share_at)
         if op is None:
             continue
+        if op in _NOT_WITHIN and _NOT_IN_TIME.search(sentence[lo : q.start]):
+            op = _NOT_WITHIN[op]  # "未在十个工作日内完成核查的": the case is that more time has gone by
         main = _main_clause(sentence, hi)
         bracketed = sentence[:lo].count("（") > sentence[:lo].count("）")
         scope = text_categories(sentence[lo:hi]) or _subject_scope(sentence, lo) or inherited
@@ -322,6 +324,8 @@ def _article_conditions(article: Article) -> list[Condition]:
 
 
 _TIME = ("days", "workdays", "hours")
+_NOT_IN_TIME = re.compile(r"(?:未|没有|没)(?:在|于)\s*$")  # right before a time window: "…未在十个工作日内…的"
+_NOT_WITHIN = {"≤": ">", "<": "≥"}
 
 
 def _with_extensions(conds: list[Condition], text: str) -> list[Condition]:
