@@ -228,3 +228,12 @@ def test_web_renders_the_check_table_and_the_steps(ask, corpus):
     assert "条件对照" in html and "【不符合】" in html and "6万元 &gt; 五万元" in html
     html = render.answer_to_html(ask("申请行政许可要走哪些步骤？").to_json(), corpus)
     assert "<h3>办理步骤</h3>" in html and "<ol" in html
+
+
+def test_a_time_window_that_was_not_kept_is_more_time_gone_by(corpus):
+    # 《广东省优化营商环境条例》第十五条: "税务机关未在十个工作日内完成核查…的，免于提交清税证明"
+    from kb.assistant.eligibility import article_conditions
+
+    article = corpus.get("gd-yhyshj-2022").article(15)
+    (cond,) = [c for c in article_conditions(article) if c.threshold.text == "十个工作日"]
+    assert cond.op == ">" and "未在十个工作日内完成核查" in cond.text
