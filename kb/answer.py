@@ -342,10 +342,8 @@ def rerank(query: str, hits: list[Hit], retriever) -> list[Hit]:
     weights = {id(c): math.exp(c.score - top) for c in ranked}
     total = sum(weights.values()) or 1.0
     score = {i: hits[i].score if c.exact else round(weights[id(c)] / total, 6) for c in ranked for i in c.positions}
-    order = dict.fromkeys(i for c in ranked for i in c.positions)
-    floor = 0.0
-    return [Hit(hits[i].chunk, score.get(i, floor), {**hits[i].scores, "fused": hits[i].score, "ranker": score.get(i, floor)})
-            for i in [*order, *(i for i in range(len(hits)) if i not in order)]]
+    score.update((i, 0.0) for i in range(len(hits)) if i not in score)  # hits no article stands for, last
+    return [Hit(hits[i].chunk, s, {**hits[i].scores, "fused": hits[i].score, "ranker": s}) for i, s in score.items()]
 
 
 def _both_versions(cands: list[Candidate]) -> bool:

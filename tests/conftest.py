@@ -22,6 +22,21 @@ NEW_LAW = ("# 鲲鹏数字营业执照试点办法\n\n第一条 为推进鲲鹏�
            "第二条 试点地区的市场主体可以申领鲲鹏数字营业执照。\n")
 
 
+def corpus_copy(folder: Path, keep: tuple[str, ...] | None = None) -> Path:
+    """A private corpus copy in folder (optionally only the documents whose ids are in keep), with an empty indexes/."""
+    shutil.copytree(CORPUS, folder / "corpus")
+    (folder / "indexes").mkdir()
+    if keep:
+        import tomllib
+
+        import tomli_w
+
+        manifest = folder / "corpus" / "manifest.toml"
+        rows = tomllib.loads(manifest.read_text(encoding="utf-8"))["document"]
+        manifest.write_text(tomli_w.dumps({"document": [r for r in rows if r["id"] in keep]}), encoding="utf-8")
+    return folder
+
+
 def policy(folder: Path, name: str, term: str) -> Path:
     """A two-article local measure about `term` (a word no corpus document uses), written to folder/name.md."""
     path = folder / f"{name}.md"

@@ -75,23 +75,17 @@ def test_index_build_caches_the_sentences_the_assistant_reads(tmp_path):
     """The ranker and gate read the question's e5 similarity to each candidate's closest sentence: `kb index
     build` embeds the sentences once, so an answer computes none."""
     import dataclasses
-    import shutil
     import sqlite3
-    import tomllib
 
-    import tomli_w
+    from conftest import corpus_copy
 
     from kb.answer import analyse, knowledge
     from kb.embed.cache import FILE, text_key
     from kb.index.build import build_index
     from kb.retrieve import get_retriever
-    from tests.conftest import CORPUS
 
-    shutil.copytree(CORPUS, tmp_path / "corpus")
-    manifest = tmp_path / "corpus" / "manifest.toml"
-    docs = [d for d in tomllib.loads(manifest.read_text(encoding="utf-8"))["document"] if d["id"] == "fbzdjzf-2019"]
-    manifest.write_text(tomli_w.dumps({"document": docs}), encoding="utf-8")
-    settings = dataclasses.replace(get_settings(tmp_path), embed_model="e5", cache_root=tmp_path / "cache")
+    root = corpus_copy(tmp_path, keep=("fbzdjzf-2019",))
+    settings = dataclasses.replace(get_settings(root), embed_model="e5", cache_root=tmp_path / "cache")
     build_index(settings, progress=False)
 
     retriever = get_retriever(settings)

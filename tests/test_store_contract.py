@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -21,25 +20,10 @@ from kb.index.store import Filter, open_store
 from kb.models import CURRENT, SUPERSEDED
 from kb.retrieve import get_retriever
 
-from conftest import CORPUS, NEW_LAW, ROOT, SHARED_CACHE
+from conftest import NEW_LAW, ROOT, SHARED_CACHE, corpus_copy
 
 BACKENDS = ["local", "milvus"]
 SMALL = ("gpjzsc-2024", "kxzf-2025", "kxzf-2020", "yj-plan-2022", "xzxkf-2019")  # a corpus small enough to rebuild often
-
-
-def _root(tmp, keep: tuple[str, ...] | None = None):
-    """A private corpus copy (optionally only some documents) with an empty indexes/."""
-    shutil.copytree(CORPUS, tmp / "corpus")
-    (tmp / "indexes").mkdir()
-    if keep:
-        import tomllib
-
-        import tomli_w
-
-        manifest = tmp / "corpus" / "manifest.toml"
-        rows = tomllib.loads(manifest.read_text(encoding="utf-8"))["document"]
-        manifest.write_text(tomli_w.dumps({"document": [r for r in rows if r["id"] in keep]}), encoding="utf-8")
-    return tmp
 
 
 def _settings(root, backend: str):
@@ -50,7 +34,7 @@ def _settings(root, backend: str):
 @pytest.fixture(params=BACKENDS)
 def small(request, tmp_path):
     """A small corpus built on one backend (function scope: tests may write)."""
-    settings = _settings(_root(tmp_path, SMALL), request.param)
+    settings = _settings(corpus_copy(tmp_path, SMALL), request.param)
     build_index(settings, progress=False)
     return settings
 
@@ -60,7 +44,7 @@ def full(tmp_path_factory):
     """The whole default corpus built on every backend, for parity (read-only)."""
     out = {}
     for backend in BACKENDS:
-        settings = _settings(_root(tmp_path_factory.mktemp(f"full-{backend}")), backend)
+        settings = _settings(corpus_copy(tmp_path_factory.mktemp(f"full-{backend}")), backend)
         build_index(settings, progress=False)
         out[backend] = settings
     return out
@@ -159,7 +143,7 @@ def test_a_milvus_update_killed_half_way_is_refused_until_a_rebuild(tmp_path, mo
     silently lacks documents — readers are told to rebuild, and the rebuild works."""
     from kb.index import milvus as milvus_mod
 
-    settings = _settings(_root(tmp_path, SMALL), "milvus")
+    settings = _settings(corpus_copy(tmp_path, SMALL), "milvus")
     build_index(settings, progress=False)
     store = open_store(settings)
     doc = store.stored("kxzf-2025")
@@ -204,7 +188,7 @@ def test_migrate_copies_without_re_embedding_and_a_killed_migrate_changes_nothin
 
 def test_missing_index_on_a_backend_says_how_to_build(tmp_path):
     for backend in BACKENDS:
-        settings = _settings(_root(tmp_path / backend, SMALL), backend)
+        settings = _settings(corpus_copy(tmp_path / backend, SMALL), backend)
         with pytest.raises(errors.IndexMissing) as exc:
             open_store(settings)
         assert "kb index build" in exc.value.hint

@@ -390,15 +390,16 @@ def _fits(fact: Fact, cond: Condition) -> bool:
 _PARTS = ("money", "people", "count")  # what a share can be stated as a part of a whole in
 
 
-def _base_fact(cond: Condition, facts: list[Fact]) -> Fact | None:
-    """The asker's whole that the share is taken of: an amount said with the base's words ("中标价500万"), or the
-    larger of two counts ("评标委员会5个人，其中专家4个")."""
-    money = [(overlap(cond.base, f.context), f) for f in facts if f.quantity.dimension == "money"]
+def _base_fact(cond: Condition, facts: list[Fact], part: Fact | None = None) -> Fact | None:
+    """The asker's whole that the share (part, when known) is taken of: an amount said with the base's words
+    ("中标价500万"), or the larger of two counts ("评标委员会5个人，其中专家4个")."""
+    money = [(overlap(cond.base, f.context), f) for f in facts if f.quantity.dimension == "money" and f is not part]
     money = [x for x in money if x[0] > 0]
     if money:
         return max(money, key=lambda x: x[0])[1]
     counts = [f for f in facts if f.quantity.dimension in ("people", "count")]
-    return max(counts, key=lambda f: f.quantity.value) if len(counts) > 1 else None
+    whole = max(counts, key=lambda f: f.quantity.value) if len(counts) > 1 else None
+    return whole if whole is not part else None
 
 
 def _measured_fact(cond: Condition, facts: list[Fact], question: str) -> Fact | None:
@@ -423,9 +424,7 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     is not stated."""
     value, shown = fact.quantity.value, fact.quantity.text
     if cond.base and fact.quantity.dimension in _PARTS:
-        # a count's whole is the larger of the counts, so the part itself is among those compared
-        base = _base_fact(cond, facts if fact.quantity.dimension != "money" else [f for f in facts if f is not fact])
-        base = None if base is fact else base
+        base = _base_fact(cond, facts, part=fact)
         if base is None or not base.quantity.value:
             return unknown(cond, citation, shown, cond.base)
         value = 100 * value / base.quantity.value
