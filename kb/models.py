@@ -150,6 +150,8 @@ class Hit:
             "text": c.text,
             "part": c.part,
             "chunk_id": c.chunk_id,
+            # a reranked hybrid hit's score is the ranker's; the fused BM25 + e5 score it had before
+            **({"fused_score": round(float(self.scores["fused"]), 6)} if "fused" in self.scores else {}),
         }
 
 

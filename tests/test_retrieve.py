@@ -220,6 +220,7 @@ def test_hybrid_search_is_the_fused_hits_in_the_rankers_order(retriever, query):
     assert sorted(h.chunk.chunk_id for h in ranked) == sorted(h.chunk.chunk_id for h in fused)
     assert [h.score for h in ranked] == sorted((h.score for h in ranked), reverse=True)
     assert all(h.scores["fused"] == f.score for h in ranked for f in fused if f.chunk.chunk_id == h.chunk.chunk_id)
+    assert ranked[0].to_json()["fused_score"] == round(ranked[0].scores["fused"], 6) and "fused_score" not in fused[0].to_json()
     articles = [(h.chunk.doc_id, h.chunk.article) for h in ranked if h.chunk.article]
     assert len(set(articles)) == len(dict.fromkeys(articles))  # no article's hits are split up
     assert retriever.search(query, k=5) == ranked[:5]  # a short list is the head of the reranked one
