@@ -34,6 +34,9 @@ _PREFIX = [
 ]
 # Written after a figure; "前" after a duration: at least that long before ("届满三十日前").
 _SUFFIX = [(r"及以下|以下|以内|之内|内(?![容部外地资])", "≤"), (r"及以上|以上", "≥"), (r"前(?![款述列])", "lead")]
+# Right before a window ("…未在十个工作日内完成核查的"): the case is that more time has gone by.
+_NOT_IN_TIME = re.compile(r"(?:未|没有|没)(?:在|于)\s*$")
+_NOT_WITHIN = {"≤": ">", "<": "≥"}
 _PREFIX_RE = re.compile("(?:" + "|".join(f"(?P<p{i}>{w})" for i, (w, _) in enumerate(_PREFIX)) + r")\s*(?:在|为|于)?\s*$")
 _SUFFIX_RE = re.compile(r"^\s*(?:" + "|".join(f"(?P<s{i}>{w})" for i, (w, _) in enumerate(_SUFFIX)) + ")")
 # A share of something: "不得超过中标合同金额的10%", "不超过原合同采购金额百分之十", "占…预算总额的百分之三十以上".
@@ -215,6 +218,8 @@ def _comparator(sentence: str, q: Quantity, clause_lo: int) -> tuple[str | None,
                 op = "lead"
         else:
             op = op or rel
+    if op in _NOT_WITHIN and _NOT_IN_TIME.search(sentence[clause_lo : q.start]):
+        op = _NOT_WITHIN[op]
     return op, at, end
 
 
@@ -283,8 +288,6 @@ def sentence_conditions(article: Article, sentence: str, inherited: frozenset[st
             at = min(at, share_at)
         if op is None:
             continue
-        if op in _NOT_WITHIN and _NOT_IN_TIME.search(sentence[lo : q.start]):
-            op = _NOT_WITHIN[op]  # "未在十个工作日内完成核查的": the case is that more time has gone by
         main = _main_clause(sentence, hi)
         bracketed = sentence[:lo].count("（") > sentence[:lo].count("）")
         scope = text_categories(sentence[lo:hi]) or _subject_scope(sentence, lo) or inherited
@@ -324,8 +327,6 @@ def _article_conditions(article: Article) -> list[Condition]:
 
 
 _TIME = ("days", "workdays", "hours")
-_NOT_IN_TIME = re.compile(r"(?:未|没有|没)(?:在|于)\s*$")  # right before a time window: "…未在十个工作日内…的"
-_NOT_WITHIN = {"≤": ">", "<": "≥"}
 
 
 def _with_extensions(conds: list[Condition], text: str) -> list[Condition]:
