@@ -237,3 +237,33 @@ def test_a_time_window_that_was_not_kept_is_more_time_gone_by(corpus):
     article = corpus.get("gd-yhyshj-2022").article(15)
     (cond,) = [c for c in article_conditions(article) if c.threshold.text == "十个工作日"]
     assert cond.op == ">" and "未在十个工作日内完成核查" in cond.text
+
+
+def test_a_bar_for_a_window_holds_until_the_window_has_passed(corpus, ask):
+    # 《行政许可法》第七十八条: "申请人在一年内不得再次申请该行政许可" — a bar for a year, not a deadline
+    from kb.assistant.eligibility import article_conditions
+
+    (cond,) = [c for c in article_conditions(corpus.get("xzxkf-2019").article(78)) if c.threshold.text == "一年"]
+    assert cond.op == ">"
+    a = ask("去年申请食品生产许可时交了假材料被查出来，过了8个月想重新申请，可以吗？")
+    assert a.verdict == "不符合" and "8个月 < 一年" in a.eligibility[0].comparison
+
+
+def test_a_default_term_gives_way_to_what_the_contract_says(ask, corpus):
+    # 《保障中小企业款项支付条例》(2025) 第九条: 机关、事业单位 30日, at most 60日 by contract; 大型企业 60日, "合同另有
+    # 约定的，从其约定" with no ceiling. A contract of 90 days decides only once the buyer is known.
+    unnamed = ask("我们是小企业，客户合同约定交货后90天付款，违不违规？")
+    assert unnamed.verdict == "无法判断" and "大型企业" in unnamed.eligibility[0].missing
+    large = ask("我们是小企业，卖货给一家大企业，合同约定交货后90天付款，违不违规？")
+    assert large.verdict == "符合" and "合同另有约定的，从其约定" in large.eligibility[0].quote
+    bureau = ask("我们是小企业，卖货给区教育局，合同约定交货后90天付款，违不违规？")
+    assert bureau.verdict == "不符合" and "90天 > 60日" in bureau.eligibility[0].comparison
+    article = corpus.get("kxzf-2025").article(9).text
+    assert all(c.quote in article for a in (unnamed, large, bureau) for c in a.eligibility)  # exact article text
+
+
+def test_a_long_condition_is_stated_by_its_gist(ask):
+    # 《广东省优化营商环境条例》第十五条 also needs "企业全体投资人书面承诺对企业债务及税收清缴承担清偿责任的"
+    said = ask("广东的企业申请税务注销12个工作日了税务还没核查完，全体投资人已书面承诺，能不交清税证明吗？")
+    unsaid = ask("广东的企业申请税务注销12个工作日了税务还没核查完，能不交清税证明吗？")
+    assert said.verdict == "符合" and unsaid.verdict == "无法判断" and "全体投资人书面承诺" in unsaid.eligibility[0].missing

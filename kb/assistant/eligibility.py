@@ -21,7 +21,8 @@ from kb.models import Article, EligibilityCheck, split_sentences
 from kb.quantities import Quantity, find_quantities, month_days
 
 MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
-STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated
+STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated…
+STATED_PAIRS = 4  # …or this many of them: a long clause is stated by its gist ("全体投资人已书面承诺")
 
 # --- comparators ----------------------------------------------------------------------------------------------
 # Written before a figure: (words, the relation the measured value must have to the figure for the condition to hold).
@@ -34,9 +35,12 @@ _PREFIX = [
 ]
 # Written after a figure; "前" after a duration: at least that long before ("届满三十日前").
 _SUFFIX = [(r"及以下|以下|以内|之内|内(?![容部外地资])", "≤"), (r"及以上|以上", "≥"), (r"前(?![款述列])", "lead")]
-# Right before a window ("…未在十个工作日内完成核查的"): the case is that more time has gone by.
+# A window denied: right before it ("…未在十个工作日内完成核查的") or right after it ("前三年内…没有重大违法记录",
+# "在一年内不得再次申请"): the case it describes is that more time has gone by.
 _NOT_IN_TIME = re.compile(r"(?:未|没有|没)(?:在|于)\s*$")
+_NOT_IN_TIME_AFTER = re.compile(r"^[^，。；：]{0,8}?(?:不得|没有|未曾|禁止|不再)|^，[^，。；：]{0,10}?没有")
 _NOT_WITHIN = {"≤": ">", "<": "≥"}
+_TIME = ("days", "workdays", "hours")
 _PREFIX_RE = re.compile("(?:" + "|".join(f"(?P<p{i}>{w})" for i, (w, _) in enumerate(_PREFIX)) + r")\s*(?:在|为|于)?\s*$")
 _SUFFIX_RE = re.compile(r"^\s*(?:" + "|".join(f"(?P<s{i}>{w})" for i, (w, _) in enumerate(_SUFFIX)) + ")")
 # A share of something: "不得超过中标合同金额的10%", "不超过原合同采购金额百分之十", "占…预算总额的百分之三十以上".
@@ -72,6 +76,7 @@ class Condition:
     qualifier: bool = False  # it says who or what qualifies (in brackets, a "…的" clause, an item), not a duty
     others: tuple[str, ...] = ()  # the sentence's other "…的" clauses: conditions that go with this one (且)
     extension: Extension | None = None  # a time limit the article lets be extended ("可以延长十日", "延长至五年")
+    default: str = ""  # the article's text from the sentence to "合同另有约定的，从其约定" when that sets it aside
 
     def __post_init__(self):
         # The rule no check may break: a verdict rests only on figures the quoted sentence states.
@@ -79,6 +84,8 @@ class Condition:
             raise errors.UnquotedFigure(self.threshold.text)
         if self.extension and self.extension.amount.text not in self.extension.quote:
             raise errors.UnquotedFigure(self.extension.amount.text)
+        if self.default and not self.default.startswith(self.quote):
+            raise errors.UnquotedFigure(self.threshold.text)
 
     @property
     def negative(self) -> bool:
@@ -105,7 +112,8 @@ class Extension:
             return False
         if _APPROVAL.search(self.grounds) and _EXTENDED.search(question):
             return True
-        return True if overlap(self.grounds, question) >= STATED else None
+        return True if overlap(self.grounds, question) >= STATED else None  # by share: the grounds repeat the
+        # subject the question names anyway ("需要延长答复期限的，应当经政府信息公开工作机构负责人同意")
 
 
 @dataclass(frozen=True)
@@ -218,7 +226,8 @@ def _comparator(sentence: str, q: Quantity, clause_lo: int) -> tuple[str | None,
                 op = "lead"
         else:
             op = op or rel
-    if op in _NOT_WITHIN and _NOT_IN_TIME.search(sentence[clause_lo : q.start]):
+    if op in _NOT_WITHIN and q.dimension in _TIME and (
+            _NOT_IN_TIME.search(sentence[clause_lo : q.start]) or _NOT_IN_TIME_AFTER.search(sentence[end:])):
         op = _NOT_WITHIN[op]
     return op, at, end
 
@@ -322,11 +331,9 @@ def _article_conditions(article: Article) -> list[Condition]:
         for s in split_sentences(para.text):
             scope = scope or text_categories(s)
             found += sentence_conditions(article, s, scope)
-        out += _with_extensions(found, para.text)
+        out += _with_defaults(_with_extensions(found, para.text), para.text)
     return out
 
-
-_TIME = ("days", "workdays", "hours")
 
 
 def _with_extensions(conds: list[Condition], text: str) -> list[Condition]:
@@ -340,6 +347,34 @@ def _with_extensions(conds: list[Condition], text: str) -> list[Condition]:
             taken.add(ext.amount.text)
         out.append(c)
     return [c for c in out if not ("延长" in c.text and c.threshold.text in taken)]
+
+
+# "合同另有约定的，从其约定": the figure before it is a default the parties may set aside.
+_AGREED_OTHERWISE = re.compile(r"另有约定的[，,]\s*从其约定")
+_AGREEMENT_SAID = re.compile(r"约定|合同(?:里|上|中)?(?:写|签|定)")
+_AGREEMENT_DENIED = re.compile(r"(?:没|未|没有|不曾)[^，。？?]{0,4}(?:约定|写|签|定)|无约定")
+
+
+def _with_defaults(conds: list[Condition], text: str) -> list[Condition]:
+    """A condition whose sentence, or the next one, lets a contract set it aside — with no figure of its own kind
+    in between to bound what may be agreed ("…60日内支付款项；合同另有约定的，从其约定，但应当…合理约定") — is a
+    default; where a ceiling follows instead ("…但付款期限最长不得超过60日") that ceiling is the condition."""
+    out = []
+    for c in conds:
+        start = text.find(c.quote)
+        rest = text[start + len(c.quote) :] if start >= 0 else ""
+        nxt = re.match(r"[^。；]*[。；]?", rest).group()
+        m = _AGREED_OTHERWISE.search(c.quote[c.quote.find(c.text) :]) or _AGREED_OTHERWISE.search(nxt)
+        if m and not any(q.dimension == c.threshold.dimension for q in find_quantities(nxt)):
+            end = text.find(m.group(), start) + len(m.group())
+            c = replace(c, default=text[start:end])
+        out.append(c)
+    return out
+
+
+def agreed_otherwise(question: str) -> bool:
+    """The question says what the parties agreed ("合同约定交货后90天付款"), not that they agreed nothing."""
+    return bool(_AGREEMENT_SAID.search(question)) and not _AGREEMENT_DENIED.search(question)
 
 
 def _extension(c: Condition, text: str) -> Extension | None:
@@ -376,6 +411,12 @@ def overlap(a: str, b: str) -> float:
     """Share of a's character pairs found in b."""
     pairs = bigrams(a)
     return len(pairs & bigrams(b)) / len(pairs) if pairs else 0.0
+
+
+def states(question: str, clause: str) -> bool:
+    """Whether the question says what the clause says: enough of its character pairs, as a share or in number."""
+    shared = len(bigrams(clause) & bigrams(question))
+    return shared >= STATED_PAIRS or shared >= STATED * len(bigrams(clause)) > 0
 
 
 def _fits(fact: Fact, cond: Condition) -> bool:
@@ -430,6 +471,10 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
             return unknown(cond, citation, shown, cond.base)
         value = 100 * value / base.quantity.value
         shown = f"{fact.quantity.text}÷{base.quantity.text}≈{value:.1f}%"
+    if cond.default and agreed_otherwise(question):  # the parties' term stands in for the default
+        return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
+                                verdict=MET, quote=cond.default, citation=citation,
+                                comparison=f"{shown}为双方约定（条文：合同另有约定的，从其约定）→ {MET}")
     holds = _OPS[cond.op](value, cond.threshold.value)
     ext = cond.extension
     if ext is not None:
@@ -439,7 +484,7 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
             if applies is None:
                 return unknown(cond, citation, shown, f"{ext.grounds}（可延长{ext.amount.text}）")
             holds = holds != applies
-    unstated = [c for c in cond.others if overlap(c, question) < STATED] if cond.qualifier else []
+    unstated = [c for c in cond.others if not states(question, c)] if cond.qualifier else []
     if holds and unstated:  # the figure is met, but a condition that goes with it is not stated (且); a duty's
         # figure ("…的，应当自收到申请之日起20个工作日内予以答复") is met whatever case its "…的" scopes
         return unknown(cond, citation, fact.quantity.text, "；".join(unstated))
