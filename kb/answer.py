@@ -188,6 +188,13 @@ def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: i
     to each candidate's closest sentence."""
     facts = eligibility.asker_facts(question) if question else []
     cats = eligibility.asker_categories(question) if facts else set()
+    counts: dict[str, eligibility.DayCount | None] = {}  # how each candidate's law counts its days
+
+    def days(doc: Document) -> eligibility.DayCount | None:
+        if facts and doc.doc_id not in counts:
+            counts[doc.doc_id] = eligibility.day_count(doc)
+        return counts.get(doc.doc_id)
+
     for c in cands:
         context = f"{c.doc.title} {c.article.heading} {c.article.title}"
         c.coverage = TermScorer.coverage(terms, f"{context} {c.article.text}")
@@ -208,7 +215,7 @@ def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: i
                       "cosine_rel": c.cosine - top_cos, "cosine_sentence": c.sentence_cosine,
                       "cosine_sentence_rel": c.sentence_cosine - top_sentence, "coverage": c.coverage, "sentence_coverage": best.coverage,
                       "evidence": best.evidence, "old": float(old and c.doc.status == SUPERSEDED),
-                      "absent": absent, "domain": domain, "condition": eligibility.condition_fit(facts, cats, c.article)}
+                      "absent": absent, "domain": domain, "condition": eligibility.condition_fit(facts, cats, c.article, days(c.doc))}
 
 
 def _sentence_cosines(cands: list[Candidate], qvec: np.ndarray | None, sentence_vectors) -> None:
@@ -549,7 +556,8 @@ def _check(q: str, ranked: list[Candidate], basis: list[tuple[Candidate, Sentenc
         better = max(ranked[:CHECK_RANKS], key=fit)
         chosen = better if fit(better) >= fit(chosen) + CHECK_BETTER else chosen
     chosen = chosen or basis[0][0]
-    return chosen, eligibility.assess(q, chosen.article, sentence_coverage(chosen), ref(cite(chosen, "")))
+    return chosen, eligibility.assess(q, chosen.article, sentence_coverage(chosen), ref(cite(chosen, "")),
+                                      eligibility.day_count(chosen.doc))
 
 
 def sentence_coverage(c: Candidate):

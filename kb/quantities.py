@@ -8,8 +8,11 @@ as money, "七成" as 70%, and "第4天" as four days gone by.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
+
+import chinese_calendar
 
 from kb.numerals import CN_NUMERAL_CHARS, cn_to_int
 
@@ -129,15 +132,88 @@ def has_quantity(text: str) -> bool:
     return bool(find_quantities(text))
 
 
-_MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]")
-_DAYS_BEFORE_MONTH = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+# Calendar dates as people write them: "2024年6月14号(周五)", "3月1号", "20号周四" (the month of the date before it),
+# "2021年6月" (to the month). Weekdays are read so a year can be told from them.
+_CAL = re.compile(r"(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月份?"
+                  r"(?:\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?"
+                  r"|(?<![\d月年第])(?P<bare>\d{1,2}|[一二三四五六七八九十]{1,3})\s*号")
+_WEEKDAY = re.compile(r"^\s*[（(]?\s*(?:周|星期|礼拜)(?P<w>[一二三四五六日天])")
+_WEEKDAYS = "一二三四五六日"
 
 
-def month_days(text: str) -> list[tuple[int, int, int]]:
-    """(day of a common year, start, end) of every "6月30日" / "6月15号" in the text, left to right."""
-    out = []
-    for m in _MONTH_DAY.finditer(text or ""):
-        month, day = _number(m.group("m")), _number(m.group("d"))
-        if month and day and 1 <= month <= 12 and 1 <= day <= 31:
-            out.append((_DAYS_BEFORE_MONTH[int(month) - 1] + int(day), m.start(), m.end()))
+@dataclass(frozen=True)
+class CalendarDate:
+    year: int | None
+    month: int
+    day: int | None  # None: only the month is given ("2021年6月")
+    weekday: int | None  # 0 = Monday, when the text names it
+    start: int
+    end: int
+
+
+def calendar_dates(text: str) -> list[CalendarDate]:
+    """Every calendar date in the text, left to right; a bare "20号" takes the month and year of the date before it."""
+    out: list[CalendarDate] = []
+    for m in _CAL.finditer(text or ""):
+        if m.group("bare") is not None:
+            if not out or out[-1].day is None:
+                continue
+            year, month, day = out[-1].year, out[-1].month, _number(m.group("bare"))
+        else:
+            year = int(m.group("y")) if m.group("y") else None
+            month = _number(m.group("m"))
+            day = _number(m.group("d")) if m.group("d") else None
+            if year is None and day is None:  # "3个月", "6月份" alone: not a date worth reading
+                continue
+        w = _WEEKDAY.match(text[m.end() :])
+        weekday = _WEEKDAYS.index("日" if w.group("w") == "天" else w.group("w")) if w else None
+        if month and 1 <= month <= 12 and (day is None or 1 <= day <= 31):
+            out.append(CalendarDate(year, int(month), int(day) if day else None, weekday, m.start(), m.end()))
     return out
+
+
+@dataclass(frozen=True)
+class DateGap:
+    """How far apart two calendar dates of a text are: days (months × 365/12 when a date gives only its month), and
+    working days when a year is known or can be told from a weekday (the official calendar, holidays and the
+    weekends worked in their place included, from chinese_calendar)."""
+
+    days: float
+    workdays: int | None
+    text: str  # "2024年6月14号与20号相隔6天"
+
+
+def date_gap(a: CalendarDate, b: CalendarDate, text: str) -> DateGap:
+    words = f"{text[a.start:a.end]}与{text[b.start:b.end]}"
+    if a.day is None or b.day is None:
+        months = abs((b.year or a.year or 0) * 12 + b.month - (a.year or b.year or 0) * 12 - a.month)
+        return DateGap(months * 365 / 12, None, f"{words}相隔约{months}个月")
+    year = a.year or b.year or _year_of(a) or _year_of(b)
+    first, second = sorted((_date(a, year or 2025), _date(b, year or 2025)))
+    days = (second - first).days
+    work = _workdays(first, second) if year else None
+    shown = f"{words}相隔{days}天" + (f"（其间{work}个工作日）" if work is not None else "")
+    return DateGap(float(days), work, shown)
+
+
+def _date(d: CalendarDate, year: int) -> dt.date:
+    try:
+        return dt.date(d.year or year, d.month, d.day)
+    except ValueError:  # "2月30号": the month's last day
+        return dt.date(d.year or year, d.month, 28)
+
+
+def _year_of(d: CalendarDate) -> int | None:
+    """The latest year, up to this one, in which the date falls on the weekday the text names."""
+    if d.weekday is None or d.day is None:
+        return None
+    this = dt.date.today().year
+    return next((y for y in range(this, this - 12, -1) if _date(d, y).weekday() == d.weekday), None)
+
+
+def _workdays(first: dt.date, second: dt.date) -> int | None:
+    """Working days after the first date up to and including the second (the first day is not counted)."""
+    try:
+        return len(chinese_calendar.get_workdays(first + dt.timedelta(days=1), second)) if second > first else 0
+    except NotImplementedError:  # a year the official calendar does not cover
+        return None

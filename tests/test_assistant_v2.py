@@ -84,8 +84,11 @@ def test_a_limit_that_may_be_extended_is_open_until_the_question_says_whether_it
     assert "可以延长十日" in check.quote  # the extension's figure is quoted with the limit
     approved = ask("申请行政许可，受理后第28天才拿到决定，中间局领导批准延期了，这合规吗？")
     assert _check_on(approved, LICENCE_DECISION).verdict == approved.verdict == "符合"
-    too_late = ask("申请行政许可，受理后第35天才拿到决定，中间局领导批准延期了，这合规吗？")
+    too_late = ask("申请行政许可，受理后第35个工作日才拿到决定，中间局领导批准延期了，这合规吗？")
     assert _check_on(too_late, LICENCE_DECISION).verdict == too_late.verdict == "不符合"
+    # 《行政许可法》第八十二条 counts working days: 35 calendar days may be within 二十日 + 十日 of them
+    unsure = ask("申请行政许可，受理后第35天才拿到决定，中间局领导批准延期了，这合规吗？")
+    assert _check_on(unsure, LICENCE_DECISION).verdict == "无法判断" and "工作日" in unsure.eligibility[0].missing
 
 
 def test_a_question_saying_the_limit_was_not_extended_is_decided(ask):
@@ -267,3 +270,34 @@ def test_a_long_condition_is_stated_by_its_gist(ask):
     said = ask("广东的企业申请税务注销12个工作日了税务还没核查完，全体投资人已书面承诺，能不交清税证明吗？")
     unsaid = ask("广东的企业申请税务注销12个工作日了税务还没核查完，能不交清税证明吗？")
     assert said.verdict == "符合" and unsaid.verdict == "无法判断" and "全体投资人书面承诺" in unsaid.eligibility[0].missing
+
+
+def test_dates_are_read_with_the_official_working_calendar():
+    from kb.quantities import calendar_dates, date_gap
+
+    text = "执法队2024年6月14号(周五)告诉我可以要求听证，我20号周四才提出来"
+    gap = date_gap(*calendar_dates(text), text)
+    assert (gap.days, gap.workdays) == (6, 4)
+    text = "2024年4月3号受理，4月8号还没答复"  # 清明 4月4–6日 off, Sunday 4月7日 worked
+    assert date_gap(*calendar_dates(text), text).workdays == 2
+    text = "2021年6月刑满，2025年3月想当法定代表人"
+    gap = date_gap(*calendar_dates(text), text)
+    assert gap.workdays is None and "45个月" in gap.text
+
+
+def test_a_law_that_counts_working_days_is_read_so(ask):
+    # 《行政处罚法》第八十五条: "本法中“二日”“三日”“五日”“七日”的规定是指工作日" — 听证 within 五日 of notice
+    a = ask("执法队2024年6月14号(周五)告诉我可以要求听证，我20号周四才提出来，还算数吗")
+    assert a.verdict == "符合" and "4个工作日" in a.eligibility[0].comparison
+    assert "第八十五条" in a.eligibility[0].comparison
+    late = ask("执法队2024年6月14号(周五)告诉我可以要求听证，我24号才提出来，还算数吗")  # 6 working days
+    assert late.verdict == "不符合"
+    # calendar days only bound the working days: 8 days may be 5 or 6 of them
+    vague = ask("行政机关告知我可以要求听证，我过了8天才提出来，还算数吗")
+    assert vague.verdict == "无法判断" and "工作日" in vague.eligibility[0].missing
+
+
+def test_months_between_two_dates_decide_a_bar_of_years(ask):
+    a = ask("我表哥因为挪用财产被判过刑，2021年6月刑满，2025年3月想当新公司法定代表人，行不行")
+    assert a.verdict == "不符合" and (a.citations[0].doc_id, a.citations[0].article) == ("scztdj-2021", 12)
+    assert len(a.eligibility) == len({c.comparison for c in a.eligibility})

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from kb import errors
-from kb.models import Article, EligibilityCheck, split_sentences
-from kb.quantities import Quantity, find_quantities, month_days
+from kb.models import Article, Document, EligibilityCheck, split_sentences
+from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities
 
 MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
 STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated…
@@ -77,6 +77,7 @@ class Condition:
     others: tuple[str, ...] = ()  # the sentence's other "…的" clauses: conditions that go with this one (且)
     extension: Extension | None = None  # a time limit the article lets be extended ("可以延长十日", "延长至五年")
     default: str = ""  # the article's text from the sentence to "合同另有约定的，从其约定" when that sets it aside
+    counted: str = ""  # where its law says its 日 are working days ("《行政处罚法》第八十五条")
 
     def __post_init__(self):
         # The rule no check may break: a verdict rests only on figures the quoted sentence states.
@@ -190,11 +191,13 @@ def asker_facts(question: str) -> list[Fact]:
         clause = re.split(r"[，。；？！?,]", question[: q.start])[-1]
         facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before)),
                           hedged=bool(_HEDGE.search(clause))))
-    dates = month_days(question)
-    if len(dates) == 2:  # "6月30日到期，6月15日才去申请": how long before the one the other is
-        (a, a0, a1), (b, b0, b1) = dates
-        text = f"{question[a0:a1]}与{question[b0:b1]}相隔{abs(a - b)}天"
-        facts.append(Fact(Quantity(float(abs(a - b)), "日", "days", text, a0, b1), "", lead=True, gap=True))
+    dates = calendar_dates(question)
+    if len(dates) == 2:  # "6月30日到期，6月15日才去申请", "2024年3月1号受理，到3月25号还没出决定": the time between
+        gap = date_gap(*dates, question)
+        span = (dates[0].start, dates[1].end)
+        facts.append(Fact(Quantity(gap.days, "日", "days", gap.text, *span), "", lead=True, gap=True))
+        if gap.workdays is not None:
+            facts.append(Fact(Quantity(float(gap.workdays), "工作日", "workdays", gap.text, *span), "", lead=True, gap=True))
     return facts
 
 
@@ -401,6 +404,39 @@ def _tail(rest: str, end: int) -> str:
     return rest[end : end + m.end()] if m else rest[end:]
 
 
+# --- a law's own way of counting days -------------------------------------------------------------------------
+# "本法中“二日”“三日”“五日”“七日”的规定是指工作日", "本法规定的行政机关实施行政许可的期限以工作日计算".
+_WORKDAY_TERMS = re.compile(r"本(?:法|条例|规定|办法|细则)中((?:“[^”]{1,4}”)+)的规定是指工作日")
+_WORKDAY_ALL = re.compile(r"本(?:法|条例|规定|办法|细则)规定的[^。；]{0,24}期限以工作日计算")
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """A document's article saying which of its day limits are working days."""
+
+    terms: frozenset[str] | None  # the terms it names ("五日"); None: every time limit of the document
+    citation: str  # "《行政处罚法》第八十五条"
+
+    def covers(self, threshold: Quantity) -> bool:
+        written_in_days = threshold.unit == "日" and threshold.text.endswith("日") and "工作日" not in threshold.text
+        return written_in_days and (self.terms is None or threshold.text.replace(" ", "") in self.terms)
+
+
+def day_count(doc: Document) -> DayCount | None:
+    for article in doc.articles:
+        listed, every = _WORKDAY_TERMS.search(article.text), _WORKDAY_ALL.search(article.text)
+        if listed or every:
+            terms = frozenset(re.findall(r"“([^”]+)”", listed.group(1))) if listed else None
+            return DayCount(terms, f"《{doc.title}》{article.label}")
+    return None
+
+
+def _in_workdays(cond: Condition, count: DayCount | None) -> Condition:
+    if count is None or cond.op == "lead" or not count.covers(cond.threshold):  # a lead is the asker's own
+        return cond
+    return replace(cond, threshold=replace(cond.threshold, unit="工作日", dimension="workdays"), counted=count.citation)
+
+
 # --- comparing ------------------------------------------------------------------------------------------------
 def bigrams(text: str) -> set[str]:
     text = re.sub(r"[\s，。；：、？！?“”（）()]", "", text)
@@ -426,6 +462,8 @@ def _fits(fact: Fact, cond: Condition) -> bool:
         return False
     if cond.base:  # a share: the asker states the share itself, or the part and the whole it is a share of
         return fact.quantity.dimension in ("percent",) + _PARTS
+    if cond.counted and fact.quantity.dimension == "days":  # calendar days bound the working days (compare)
+        return True
     return (fact.quantity.dimension, fact.quantity.unit) == (cond.threshold.dimension, cond.threshold.unit)
 
 
@@ -451,7 +489,8 @@ def _measured_fact(cond: Condition, facts: list[Fact], question: str) -> Fact | 
         fitting = [f for f in fitting if f is not base]
     if not fitting:
         return None
-    return max(fitting, key=lambda f: overlap(f.context, cond.text) + overlap(cond.subject, f.context))
+    return max(fitting, key=lambda f: (overlap(f.context, cond.text) + overlap(cond.subject, f.context),
+                                       f.quantity.unit == cond.threshold.unit))
 
 
 def _asks_for_the_bar(cond: Condition, question: str) -> bool:
@@ -484,6 +523,9 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
             if applies is None:
                 return unknown(cond, citation, shown, f"{ext.grounds}（可延长{ext.amount.text}）")
             holds = holds != applies
+    if fact.quantity.dimension == "days" and cond.threshold.dimension == "workdays" and holds != (cond.op in "≤<"):
+        # calendar days are at least as many as the working days in them: only "within" (or "not enough") is sure
+        return unknown(cond, citation, shown, f"其间的工作日天数（{cond.counted}：按工作日计算）")
     unstated = [c for c in cond.others if not states(question, c)] if cond.qualifier else []
     if holds and unstated:  # the figure is met, but a condition that goes with it is not stated (且); a duty's
         # figure ("…的，应当自收到申请之日起20个工作日内予以答复") is met whatever case its "…的" scopes
@@ -492,6 +534,7 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     verdict = UNMET if holds == bar else MET
     rel = ">" if value > cond.threshold.value else "<" if value < cond.threshold.value else "="
     gloss = f"，条文：{cond.consequence.strip('：')}" if cond.consequence and cond.negative else ""
+    gloss += f"；{cond.counted}：按工作日计算" if cond.counted else ""
     comparison = f"{shown} {rel} {cond.threshold.text}（{cond.text}{gloss}）→ {verdict}"
     return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
                             verdict=verdict, quote=cond.quote, comparison=comparison, citation=citation)
@@ -557,19 +600,22 @@ def _words_shared(cond: Condition, question: str) -> int:
     return len(bigrams(words) & bigrams(question))
 
 
-def condition_fit(facts: list[Fact], cats: set[str], article: Article) -> float:
+def condition_fit(facts: list[Fact], cats: set[str], article: Article, days: DayCount | None = None) -> float:
     """How well the article's conditions fit the asker's case: 0 when none is on a kind of figure they state, else
     1 + the best share of a fact's surrounding words in the clause of a condition on it ("交50万元投标保证金" fits
     "投标保证金不得超过…的2%" better than "可以处5万元以下的罚款") + 0.5 when that condition is scoped to a
     category the asker names (公司 for "对法人或者其他组织处以三千元以下")."""
-    pairs = [(f, c) for c in article_conditions(article) for f in facts if _fits(f, c)] if facts else []
+    conds = [_in_workdays(c, days) for c in article_conditions(article)] if facts else []
+    pairs = [(f, c) for c in conds for f in facts if _fits(f, c)]
     return max((1.0 + overlap(f.context, c.text) + 0.5 * bool(c.scope & cats) for f, c in pairs), default=0.0)
 
 
-def assess(question: str, article: Article, score: Callable[[str], float], citation: str) -> Assessment | None:
+def assess(question: str, article: Article, score: Callable[[str], float], citation: str,
+           days: DayCount | None = None) -> Assessment | None:
     """The checks of the asker's facts against the article's conditions; None when the article states no condition
-    the question could be checked against. score: how well a sentence of the article answers the question."""
-    conds = article_conditions(article)
+    the question could be checked against. score: how well a sentence of the article answers the question; days: how
+    the article's law counts its days (day_count)."""
+    conds = [_in_workdays(c, days) for c in article_conditions(article)]
     said = asker_facts(question)
     facts, cats = _stated(said, conds), asker_categories(question)
     relevant = [c for c in conds if any(_fits(f, c) for f in facts)]
@@ -630,7 +676,7 @@ def _checks(question, conds, facts, citation) -> list[EligibilityCheck]:
     for c in conds:
         fact = _measured_fact(c, facts, question)
         out.append(compare(fact, c, facts, question, citation) if fact else unknown(c, citation, None, c.subject or c.text))
-    return out
+    return list({c.comparison: c for c in out}.values())  # "执行期满未逾5年，或者…执行期满未逾5年": shown once
 
 
 def _without_facts(question, conds, cats, score, citation, best_score) -> Assessment | None:
