@@ -301,3 +301,18 @@ def test_months_between_two_dates_decide_a_bar_of_years(ask):
     a = ask("我表哥因为挪用财产被判过刑，2021年6月刑满，2025年3月想当新公司法定代表人，行不行")
     assert a.verdict == "不符合" and (a.citations[0].doc_id, a.citations[0].article) == ("scztdj-2021", 12)
     assert len(a.eligibility) == len({c.comparison for c in a.eligibility})
+
+
+def test_a_case_the_asker_describes_decides_a_rule_without_figures(ask):
+    # 《市场主体登记管理条例》第三十三条: "…或者被列入经营异常名录的，不适用简易注销程序"
+    a = ask("公司没欠债、税也清了，就是之前被列进经营异常名录了，能走简易注销吗")
+    assert a.verdict == "不符合" and "不适用简易注销程序" in a.citations[0].quote
+    assert (a.citations[0].doc_id, a.citations[0].article) == ("scztdj-2021", 33)
+
+
+def test_an_item_the_asker_describes_takes_the_rule_of_its_list(ask, corpus):
+    # 《不动产登记暂行条例》第十四条: "有下列情形之一的，可以由当事人单方申请：…（二）继承、接受遗赠取得不动产权利的"
+    a = ask("我爸去世了，老房子由我继承，我能自己一个人去申请不动产登记吗")
+    assert a.verdict == "符合" and (a.citations[0].doc_id, a.citations[0].article) == ("bdcdj-2019", 14)
+    assert "继承、接受遗赠取得不动产权利的" in a.citations[0].quote
+    assert a.citations[0].quote in corpus.get("bdcdj-2019").article(14).text

@@ -245,7 +245,7 @@ def _share(sentence: str, q: Quantity, clause_lo: int, op: str | None) -> tuple[
     return op, m.group("base").strip(), clause_lo + m.start()
 
 
-def _lead_in(article_text: str, sentence_start: int) -> str:
+def lead_in(article_text: str, sentence_start: int) -> str:
     """The line that introduces the item a sentence is ("有下列情形之一的，不得担任…：")."""
     for line in reversed(article_text[:sentence_start].split("\n")[:-1]):
         if _ITEM.match(line):
@@ -289,7 +289,7 @@ def sentence_conditions(article: Article, sentence: str, inherited: frozenset[st
     """Every figure of the sentence bound by a comparator, as a Condition."""
     pos = article.text.find(sentence)
     item = bool(_ITEM.match(sentence.split("\n")[-1]))
-    lead_in = _lead_in(article.text, pos + sentence.rfind("\n") + 1) if pos >= 0 and item else ""
+    head = lead_in(article.text, pos + sentence.rfind("\n") + 1) if pos >= 0 and item else ""
     out = []
     for q in find_quantities(sentence):
         lo, hi = _clause_span(sentence, q.start, q.end)
@@ -305,8 +305,8 @@ def sentence_conditions(article: Article, sentence: str, inherited: frozenset[st
         scope = text_categories(sentence[lo:hi]) or _subject_scope(sentence, lo) or inherited
         out.append(Condition(
             text=sentence[lo:hi].strip(), op=op, threshold=q, quote=sentence, subject=sentence[lo:at].strip(),
-            base=base, scope=scope, consequence=lead_in or main,
-            qualifier=bool(bracketed or main or lead_in or sentence[end : end + 1] == "的"),
+            base=base, scope=scope, consequence=head or main,
+            qualifier=bool(bracketed or main or head or sentence[end : end + 1] == "的"),
             others=_other_conditions(sentence, (lo, hi))))
     return out
 

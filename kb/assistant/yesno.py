@@ -16,9 +16,11 @@ from kb.assistant.eligibility import (
     MET,
     OWN_CASE,
     STATED,
+    UNKNOWN,
     UNMET,
     asker_categories,
     bigrams,
+    lead_in,
     overlap,
     text_categories,
 )
@@ -27,11 +29,11 @@ YES, NO, DEPENDS = "是", "否", "视情况"
 MATCH = 0.34  # share of the act's character pairs the question must repeat for it to describe that act
 
 # What the question asks: may it be done / is it a violation / must it be done.
-_ASK_PERMISSION = re.compile(r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|允许|合规|合法|站得住|能收吗|能.{0,12}吗|还能|可以.{0,12}吗")
+_ASK_PERMISSION = re.compile(r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|允许|合规|合法|站得住|能收吗|能.{0,20}吗|还能|可以.{0,20}吗")
 _ASK_VIOLATION = re.compile(r"算不算违|算违|违规吗|违法吗|是不是违|属于违|违反.{0,10}吗|违不违")
 _ASK_DUTY = re.compile(r"要不要|需不需要|需要.{0,10}吗|必须.{0,10}吗|得不得|是否需要|是否应当|是否必须|用不用|非得")
 # What a sentence says of an act: modal → kind. Longest first so "不得" is not read as "得".
-_MODALS = [("不得|禁止|严禁|不准|不应当|不能", "prohibited"), ("无需|无须|不需要|不必|免予|免于|不再", "exempt"),
+_MODALS = [("不得|禁止|严禁|不准|不应当|不能|不适用", "prohibited"), ("无需|无须|不需要|不必|免予|免于|不再", "exempt"),
            ("可以|有权|允许|也可以", "permitted"), ("应当|必须|须", "required")]
 _MODAL = re.compile("|".join(f"(?P<{kind}>{words})" for words, kind in _MODALS))
 _EXCEPT = re.compile(r"除(?P<items>[^，。；]{2,80}?)外[，,]?[^。；]*?不得[^。；]*?其他(?P<head>[\u4e00-\u9fff]{1,4}?)(?=[。；，]|$)")
@@ -74,6 +76,8 @@ _ANSWER = {  # (what is asked, what the text says) → 是/否 for a general que
     ("duty", "required"): YES, ("duty", "exempt"): NO, ("duty", "permitted"): NO, ("duty", "prohibited"): NO,
 }
 _COMPLIANCE = {"prohibited": UNMET, "permitted": MET, "exempt": MET}  # the asker's own case, may they / is it a breach
+_ITEM_LINE = re.compile(r"^\s*（[一二三四五六七八九十]+）")
+_ALTERNATIVES = re.compile(r"[，、；]?或者|[，、；]")
 
 
 _ASK_WORDS = re.compile(r"这|那|我们|我|你|他们|吗|呢|能不能|可不可以|可以|行不行|合规|合法|违规|违法|算不算|要不要|需不需要|"
@@ -92,17 +96,22 @@ def asked_parts(question: str) -> list[str]:
     return out
 
 
-def decide(question: str, sentences: list[str], score: Callable[[str], float], synonyms: str = "") -> Decision | None:
+def decide(question: str, sentences: list[str], score: Callable[[str], float], synonyms: str = "",
+           article_text: str = "") -> Decision | None:
     """The decision of the best sentence that decides one of the question's yes/no parts; None when none does.
-    synonyms: the statute words of the question's lay terms, which count as its words ("LPR")."""
+    synonyms: the statute words of the question's lay terms, which count as its words ("LPR"); article_text: the
+    article the sentences are of, for the lead-in of an item ("有下列情形之一的，可以由当事人单方申请：").
+    """
     if not sentences:
         return None
     best = max(score(s) for s in sentences)
     near = [s for s in sorted(sentences, key=score, reverse=True) if score(s) >= 0.8 * best]
+    own = bool(OWN_CASE.search(question))
     for part in asked_parts(question):
         words, asked = f"{part}，{synonyms}", _asks(part)
         for s in near:
-            found = _by_list(part, s) or _by_modal(words, s, asked, own=bool(OWN_CASE.search(question)))
+            found = (_by_list(part, s) or _by_item(words, s, article_text, asked, own)
+                     or _by_modal(words, s, asked, own=own))
             if found:
                 return found
     return None
@@ -115,12 +124,52 @@ def _by_modal(question: str, sentence: str, asked: str, own: bool) -> Decision |
         if not _describes(act, question) or (asked, kind) not in _ANSWER:
             continue
         words = sentence[m.start() : m.end() + len(act)]
-        condition = re.match(r"^(?:（[一二三四五六七八九十]+）)?([^，。；]{2,40}的)[，,]", sentence)
-        if condition and not _stated(condition.group(1), question):  # "…的，可以…": it depends on that
-            return Decision(DEPENDS, words, sentence, f"取决于是否属于“{condition.group(1)}”的情形")
-        own = own and asked != "duty" and kind in _COMPLIANCE
-        verdict = _COMPLIANCE[kind] if own else _ANSWER[(asked, kind)]
-        return Decision(verdict, words, sentence, f"条文写明“{words}”")
+        case = _case(sentence, m.start())
+        if case and not _any_stated(case, question):  # "…的，可以…": it depends on that
+            return Decision(UNKNOWN if own else DEPENDS, words, sentence, f"取决于是否属于“{case}”的情形")
+        # a question that describes the rule's case ("公司…被列进经营异常名录了，能走简易注销吗") is about a case of its own
+        return _decision(kind, asked, own or bool(case), words, sentence, f"条文写明“{words}”")
+    return None
+
+
+def _decision(kind: str, asked: str, own: bool, words: str, sentence: str, reason: str) -> Decision:
+    # the asker's own case: may they (a duty owed them, "行政机关应当组织听证", lets them too) / is it a breach
+    compliance = dict(_COMPLIANCE, required=MET) if asked == "permission" else _COMPLIANCE
+    own = own and asked != "duty" and kind in compliance
+    return Decision(compliance[kind] if own else _ANSWER[(asked, kind)], words, sentence, reason)
+
+
+def _case(sentence: str, modal_at: int) -> str:
+    """The "…的" case a modal's rule is for, when the sentence opens with one ("…，或者被列入经营异常名录的，不适用…")."""
+    head = _ITEM_LINE.sub("", sentence[:modal_at])
+    end = head.rfind("的，")
+    return head[: end + 1].strip() if end >= 2 and "下列" not in head else ""
+
+
+def _any_stated(case: str, question: str) -> bool:
+    """The question describes the case, or one of its alternatives ("A的，或者B、C，或者D的")."""
+    pieces = [case] + [p.strip("的") for p in _ALTERNATIVES.split(case) if len(p.strip("的")) >= 2]
+    return any(_stated(p, question) for p in pieces)
+
+
+def _by_item(question: str, sentence: str, article_text: str, asked: str, own: bool) -> Decision | None:
+    """An item of a list ("（二）继承、接受遗赠取得不动产权利的；") the question describes takes the rule of the list's
+    lead-in ("有下列情形之一的，可以由当事人单方申请："); its act need only share words with the question, the item
+    having said which case it is."""
+    line = sentence.split("\n")[-1]
+    if not article_text or not _ITEM_LINE.match(line):
+        return None
+    item = _ITEM_LINE.sub("", line).rstrip("；。")
+    pos = article_text.find(line)
+    head = lead_in(article_text, pos) if pos >= 0 else ""
+    if not head or not _any_stated(item, question):
+        return None
+    for m in _MODAL.finditer(head):
+        act = _act(head, m.end())
+        shared = {p for p in bigrams(act) if not set(p) & _GLUE} & bigrams(question)
+        if shared and (asked, m.lastgroup) in _ANSWER:
+            words = head[m.start() : m.end() + len(act)]
+            return _decision(m.lastgroup, asked, True, words, sentence, f"属于“{item}”，条文写明“{words}”")
     return None
 
 
