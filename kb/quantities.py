@@ -133,10 +133,15 @@ def has_quantity(text: str) -> bool:
 
 
 # Calendar dates as people write them: "2024年6月14号(周五)", "3月1号", "20号周四" (the month of the date before it),
-# "2021年6月" (to the month). Weekdays are read so a year can be told from them.
-_CAL = re.compile(r"(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月份?"
+# "2021年6月" and "去年7月" (to the month), "2020年底", "今年2025年" (to the year). Weekdays are read so a year can be
+# told from them.
+_YEAR = r"(?P<y>(?:19|20)\d{2})\s*年|(?P<rel>今年|去年|前年)"
+_CAL = re.compile(rf"(?:{_YEAR})\s*(?:(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月份?|(?P<part>底|初|末|中))?"
                   r"(?:\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?"
+                  r"|(?P<m2>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月份?\s*(?P<d2>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
                   r"|(?<![\d月年第])(?P<bare>\d{1,2}|[一二三四五六七八九十]{1,3})\s*号")
+_YEAR_PART = {"初": 1, "中": 6, "底": 12, "末": 12}
+_RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
 _WEEKDAY = re.compile(r"^\s*[（(]?\s*(?:周|星期|礼拜)(?P<w>[一二三四五六日天])")
 _WEEKDAYS = "一二三四五六日"
 
@@ -144,7 +149,7 @@ _WEEKDAYS = "一二三四五六日"
 @dataclass(frozen=True)
 class CalendarDate:
     year: int | None
-    month: int
+    month: int | None  # None: only the year is given ("2025年")
     day: int | None  # None: only the month is given ("2021年6月")
     weekday: int | None  # 0 = Monday, when the text names it
     start: int
@@ -152,23 +157,28 @@ class CalendarDate:
 
 
 def calendar_dates(text: str) -> list[CalendarDate]:
-    """Every calendar date in the text, left to right; a bare "20号" takes the month and year of the date before it."""
+    """Every calendar date in the text, left to right; a bare "20号" takes the month and year of the date before it.
+    A date given to the year only ("2025年") has month None; one given without a year has year None."""
     out: list[CalendarDate] = []
     for m in _CAL.finditer(text or ""):
-        if m.group("bare") is not None:
+        g = m.groupdict()
+        if g["bare"] is not None:
             if not out or out[-1].day is None:
                 continue
-            year, month, day = out[-1].year, out[-1].month, _number(m.group("bare"))
+            year, month, day = out[-1].year, out[-1].month, _number(g["bare"])
+        elif g["m2"] is not None:
+            year, month, day = None, _number(g["m2"]), _number(g["d2"])
         else:
-            year = int(m.group("y")) if m.group("y") else None
-            month = _number(m.group("m"))
-            day = _number(m.group("d")) if m.group("d") else None
-            if year is None and day is None:  # "3个月", "6月份" alone: not a date worth reading
-                continue
+            year = int(g["y"]) if g["y"] else dt.date.today().year - _RELATIVE_YEAR[g["rel"]]
+            month = _number(g["m"]) if g["m"] else _YEAR_PART.get(g["part"] or "")
+            day = _number(g["d"]) if g["d"] else None
+            if g["rel"] and text[m.end() : m.end() + 4].lstrip().startswith(("19", "20")):
+                continue  # "今年2025年": the year that follows says it
         w = _WEEKDAY.match(text[m.end() :])
         weekday = _WEEKDAYS.index("日" if w.group("w") == "天" else w.group("w")) if w else None
-        if month and 1 <= month <= 12 and (day is None or 1 <= day <= 31):
-            out.append(CalendarDate(year, int(month), int(day) if day else None, weekday, m.start(), m.end()))
+        if (month is None or 1 <= month <= 12) and (day is None or 1 <= day <= 31) and (month or not day):
+            out.append(CalendarDate(year, int(month) if month else None, int(day) if day else None, weekday,
+                                    m.start(), m.end()))
     return out
 
 
@@ -185,8 +195,8 @@ class DateGap:
 
 def date_gap(a: CalendarDate, b: CalendarDate, text: str) -> DateGap:
     words = f"{text[a.start:a.end]}与{text[b.start:b.end]}"
-    if a.day is None or b.day is None:
-        months = abs((b.year or a.year or 0) * 12 + b.month - (a.year or b.year or 0) * 12 - a.month)
+    if a.day is None or b.day is None:  # to the month; a date to the year takes the other's month (约)
+        months = abs(_months(b, a) - _months(a, b))
         return DateGap(months * 365 / 12, None, f"{words}相隔约{months}个月")
     year = a.year or b.year or _year_of(a) or _year_of(b)
     first, second = sorted((_date(a, year or 2025), _date(b, year or 2025)))
@@ -194,6 +204,10 @@ def date_gap(a: CalendarDate, b: CalendarDate, text: str) -> DateGap:
     work = _workdays(first, second) if year else None
     shown = f"{words}相隔{days}天" + (f"（其间{work}个工作日）" if work is not None else "")
     return DateGap(float(days), work, shown)
+
+
+def _months(d: CalendarDate, other: CalendarDate) -> int:
+    return (d.year or other.year or 0) * 12 + (d.month or other.month or 6)
 
 
 def _date(d: CalendarDate, year: int) -> dt.date:
@@ -217,3 +231,9 @@ def _workdays(first: dt.date, second: dt.date) -> int | None:
         return len(chinese_calendar.get_workdays(first + dt.timedelta(days=1), second)) if second > first else 0
     except NotImplementedError:  # a year the official calendar does not cover
         return None
+
+
+def workdays_at_least(days: float) -> float:
+    """A floor for the working days in a stretch of calendar days: five in each full week, less the holidays that
+    can fall on weekdays (a Golden Week's worth, about eight, in each half year)."""
+    return max(0.0, (days // 7) * 5 - 8 * (1 + days // 182))

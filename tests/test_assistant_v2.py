@@ -316,3 +316,30 @@ def test_an_item_the_asker_describes_takes_the_rule_of_its_list(ask, corpus):
     assert a.verdict == "符合" and (a.citations[0].doc_id, a.citations[0].article) == ("bdcdj-2019", 14)
     assert "继承、接受遗赠取得不动产权利的" in a.citations[0].quote
     assert a.citations[0].quote in corpus.get("bdcdj-2019").article(14).text
+
+
+def test_an_extension_capped_as_a_whole_and_said_in_lay_words(ask):
+    # 《保障中小企业款项支付条例》(2025) 第二十五条: 30日内; "经部门负责人批准，可适当延长，但处理期限最长不得超过90日"
+    approved = ask("投诉拖欠货款，处理部门收到材料50天了还没结果，说情况复杂领导批了延期，这样行吗")
+    assert approved.verdict == "符合" and "最长90日" in approved.eligibility[0].comparison
+    silent = ask("投诉拖欠货款，处理部门收到材料50天了还没结果，这样行吗")
+    assert silent.verdict == "无法判断" and "90日" in silent.eligibility[0].missing
+    # 《政府信息公开条例》第三十三条: a notice of extension is the extension
+    notified = ask("交的政府信息公开申请，今天第28个工作日了还没答复，中间收到过延期通知，这合规吗")
+    assert notified.verdict == "符合"
+
+
+def test_many_calendar_days_are_surely_more_working_days():
+    from kb.quantities import workdays_at_least
+
+    assert workdays_at_least(120) > 30 and workdays_at_least(8) < 5 and workdays_at_least(30) <= 22
+
+
+def test_relative_and_yearly_dates():
+    from kb.quantities import calendar_dates, date_gap
+
+    text = "公司去年7月把设备白送人了，今年4月法院受理破产"
+    gap = date_gap(*calendar_dates(text), text)
+    assert "9个月" in gap.text and 270 < gap.days < 280
+    dates = calendar_dates("2020年底判刑，2022年6月刑满，今年2025年想当法人")
+    assert [(d.year, d.month) for d in dates] == [(2020, 12), (2022, 6), (2025, None)]

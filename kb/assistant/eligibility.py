@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from kb import errors
 from kb.models import Article, Document, EligibilityCheck, split_sentences
-from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities
+from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, workdays_at_least
 
 MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
 STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated…
@@ -51,10 +51,12 @@ _ITEM = re.compile(r"^\s*（[一二三四五六七八九十]+）")
 _NEGATIVE = re.compile(r"(?<!可以)(?<!可)(?:不得|禁止|严禁|不应当|不应|不予|不能|不准|不再|无权|不适用)")
 _NEGATED_ASK = "(?:不|免|无需|不用|不必|没)"
 # A time limit's extension in the text after it, and a question saying the limit was extended.
-_EXTENSION_BEFORE = re.compile(r"延长(?P<to>至)?(?:的期限|期限|答复期限)?(?:最长|最多)?(?:不得超过|不超过)?\s*$")
+_EXTENSION_BEFORE = re.compile(r"延长(?P<to>至)?(?:的期限|期限|答复期限)?(?:最长|最多)?(?:不得超过|不超过)?\s*$"
+                               r"|延长[，,]但(?P<cap>[^。，；]{0,6}期限)(?:最长|最多)?(?:不得超过|不超过)\s*$")  # "…延长，但处理期限最长不得超过90日": the whole
 _APPROVAL = re.compile(r"批准|同意")
 _NOT_EXTENDED = re.compile(r"(?:没|未|没有|不曾)[^，。？?]{0,4}(?:延长|延期|批准|同意)|不(?:涉及|沾边|属于|牵涉)|无关")
-_EXTENDED = re.compile(r"(?<![没未不])(?:批准|同意)(?:了)?(?:延长|延期)|(?<![没未不])(?:延长|延期)(?:了|过)")
+_EXTENDED = re.compile(r"(?<![没未不])(?:批准|同意|批)(?:了)?(?:延长|延期)|(?<![没未不])(?:延长|延期)(?:了|过)"
+                       r"|(?<![没未不])(?:收到|接到)(?:过|了)?[^，。？?]{0,4}(?:延长|延期)(?:的)?通知|(?<![没未不])通知(?:了|过)?(?:延长|延期)")
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "≤": lambda v, t: v <= t, "<": lambda v, t: v < t, "≥": lambda v, t: v >= t, ">": lambda v, t: v > t,
     "lead": lambda v, t: v >= t,
@@ -191,7 +193,7 @@ def asker_facts(question: str) -> list[Fact]:
         clause = re.split(r"[，。；？！?,]", question[: q.start])[-1]
         facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before)),
                           hedged=bool(_HEDGE.search(clause))))
-    dates = calendar_dates(question)
+    dates = calendar_dates(question)[-2:]  # "…判刑，2022年6月刑满，今年2025年想当…": the time since the latest event
     if len(dates) == 2:  # "6月30日到期，6月15日才去申请", "2024年3月1号受理，到3月25号还没出决定": the time between
         gap = date_gap(*dates, question)
         span = (dates[0].start, dates[1].end)
@@ -388,13 +390,13 @@ def _extension(c: Condition, text: str) -> Extension | None:
     stop = text.find("。", text.find("。", after) + 1)  # the rest of its sentence and the next one
     rest = text[after : stop + 1 if stop >= 0 else len(text)]
     for q in find_quantities(rest):
-        m = _EXTENSION_BEFORE.search(rest[max(0, q.start - 12) : q.start])
+        m = _EXTENSION_BEFORE.search(rest[max(0, q.start - 20) : q.start])
         if m is None or q.dimension != c.threshold.dimension:
             continue
         head = rest[: q.start]
         lo = max(head.rfind("。"), head.rfind("；")) + 1
-        grounds = re.sub(r"(?:上述期限|可以|可|，)+$", "", head[lo : q.start - len(m.group())].strip("，")).strip("，")
-        return Extension(q, bool(m.group("to")), grounds, text[start : after + q.end + len(_tail(rest, q.end))])
+        grounds = re.sub(r"(?:上述期限|适当|可以|可|，)+$", "", head[lo : q.start - len(m.group())].strip("，")).strip("，")
+        return Extension(q, bool(m.group("to") or m.group("cap")), grounds, text[start : after + q.end + len(_tail(rest, q.end))])
     return None
 
 
@@ -449,8 +451,13 @@ def overlap(a: str, b: str) -> float:
     return len(pairs & bigrams(b)) / len(pairs) if pairs else 0.0
 
 
+# The parties a rule speaks of, whom the asker is without saying so: "当事人要求听证的" is stated by "我要听证".
+_PARTIES = re.compile(r"当事人|申请人|利害关系人|投诉人|经营者|市场主体")
+
+
 def states(question: str, clause: str) -> bool:
     """Whether the question says what the clause says: enough of its character pairs, as a share or in number."""
+    clause = _PARTIES.sub("，", clause)
     shared = len(bigrams(clause) & bigrams(question))
     return shared >= STATED_PAIRS or shared >= STATED * len(bigrams(clause)) > 0
 
@@ -500,6 +507,19 @@ def _asks_for_the_bar(cond: Condition, question: str) -> bool:
     return bool(head) and bool(re.search(_NEGATED_ASK + r"[^，。？]{0,3}" + re.escape(head), question))
 
 
+def _holds(value: float, cond: Condition, question: str) -> tuple[bool | None, str]:
+    """Whether the value meets the condition, its extension counted when the question says whether it applies
+    (None when it does not say and the extension would decide), and a note of the extension when it decided."""
+    holds = _OPS[cond.op](value, cond.threshold.value)
+    ext = cond.extension
+    if ext is None or _OPS[cond.op](value, ext.limit(cond.threshold)) == holds:
+        return holds, ""
+    applies = ext.applies(question)
+    if applies is None:
+        return None, ""
+    return holds != applies, f"；{'已' if applies else '未'}依“{ext.grounds}”延长，{'最长' if ext.total else '可延长'}{ext.amount.text}"
+
+
 def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citation: str) -> EligibilityCheck:
     """One fact against one condition: 符合 / 不符合, or 无法判断 when a share's base or a clause that goes with it
     is not stated."""
@@ -514,18 +534,15 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
                                 verdict=MET, quote=cond.default, citation=citation,
                                 comparison=f"{shown}为双方约定（条文：合同另有约定的，从其约定）→ {MET}")
-    holds = _OPS[cond.op](value, cond.threshold.value)
-    ext = cond.extension
-    if ext is not None:
-        cond = replace(cond, quote=ext.quote)
-        if _OPS[cond.op](value, ext.limit(cond.threshold)) != holds:  # within the extension: does it apply?
-            applies = ext.applies(question)
-            if applies is None:
-                return unknown(cond, citation, shown, f"{ext.grounds}（可延长{ext.amount.text}）")
-            holds = holds != applies
-    if fact.quantity.dimension == "days" and cond.threshold.dimension == "workdays" and holds != (cond.op in "≤<"):
-        # calendar days are at least as many as the working days in them: only "within" (or "not enough") is sure
-        return unknown(cond, citation, shown, f"其间的工作日天数（{cond.counted}：按工作日计算）")
+    holds, extended = _holds(value, cond, question)
+    if cond.extension is not None:
+        cond = replace(cond, quote=cond.extension.quote)
+    if holds is None:  # within the extension, and the question does not say whether it applies
+        return unknown(cond, citation, shown, f"{cond.extension.grounds}（可延长{cond.extension.amount.text}）")
+    if fact.quantity.dimension == "days" and cond.threshold.dimension == "workdays":
+        # the working days in a stretch of calendar days lie between a floor and the days themselves
+        if _holds(workdays_at_least(value), cond, question)[0] != holds:
+            return unknown(cond, citation, shown, f"其间的工作日天数（{cond.counted}：按工作日计算）")
     unstated = [c for c in cond.others if not states(question, c)] if cond.qualifier else []
     if holds and unstated:  # the figure is met, but a condition that goes with it is not stated (且); a duty's
         # figure ("…的，应当自收到申请之日起20个工作日内予以答复") is met whatever case its "…的" scopes
@@ -535,6 +552,7 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     rel = ">" if value > cond.threshold.value else "<" if value < cond.threshold.value else "="
     gloss = f"，条文：{cond.consequence.strip('：')}" if cond.consequence and cond.negative else ""
     gloss += f"；{cond.counted}：按工作日计算" if cond.counted else ""
+    gloss += extended
     comparison = f"{shown} {rel} {cond.threshold.text}（{cond.text}{gloss}）→ {verdict}"
     return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
                             verdict=verdict, quote=cond.quote, comparison=comparison, citation=citation)

@@ -164,10 +164,11 @@ def _by_item(question: str, sentence: str, article_text: str, asked: str, own: b
     head = lead_in(article_text, pos) if pos >= 0 else ""
     if not head or not _any_stated(item, question):
         return None
-    for m in _MODAL.finditer(head):
+    modals = [m for m in _MODAL.finditer(head) if (asked, m.lastgroup) in _ANSWER]
+    for m in modals:
         act = _act(head, m.end())
         shared = {p for p in bigrams(act) if not set(p) & _GLUE} & bigrams(question)
-        if shared and (asked, m.lastgroup) in _ANSWER:
+        if shared or len(modals) == 1:  # the lead-in's one rule is the item's
             words = head[m.start() : m.end() + len(act)]
             return _decision(m.lastgroup, asked, True, words, sentence, f"属于“{item}”，条文写明“{words}”")
     return None
