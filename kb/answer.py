@@ -27,6 +27,7 @@ from kb.config import Settings, get_settings
 from kb.deadlines import article_deadlines
 from kb.intent import DEADLINE, LIST, Intent, asked_types, classify, evidence, states
 from kb.models import SUPERSEDED, Answer, Article, Citation, Document, Hit, SummaryItem
+from kb.numerals import basis_articles
 from kb.terms import Term, TermScorer
 from kb.versions import (
     VersionChange,
@@ -556,8 +557,17 @@ def _check(q: str, ranked: list[Candidate], basis: list[tuple[Candidate, Sentenc
         better = max(ranked[:CHECK_RANKS], key=fit)
         chosen = better if fit(better) >= fit(chosen) + CHECK_BETTER else chosen
     chosen = chosen or basis[0][0]
+    rests_on = _basis_candidate(chosen, ranked)
+    if rests_on is not None and fit(rests_on) > 0:  # "依照本法第五十一条的规定当场作出…": that article decides first
+        chosen = rests_on
     return chosen, eligibility.assess(q, chosen.article, sentence_coverage(chosen), ref(cite(chosen, "")),
                                       eligibility.day_count(chosen.doc))
+
+
+def _basis_candidate(c: Candidate, ranked: list[Candidate]) -> Candidate | None:
+    """The candidate of the article of the same law that c says it acts under, when it is among the candidates."""
+    wanted = basis_articles(c.article.text)
+    return next((r for n in wanted for r in ranked if r.doc.doc_id == c.doc.doc_id and r.article.number == n), None)
 
 
 def sentence_coverage(c: Candidate):

@@ -1,6 +1,8 @@
 """Chinese numerals → int, for 第一千零一条, 第二十二条, 两, 〇, and arabic digits alike."""
 from __future__ import annotations
 
+import re
+
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 CN_NUMERAL_CHARS = "〇零一二两三四五六七八九十百千万"
@@ -50,3 +52,12 @@ def int_to_cn(n: int) -> str:
             zero = True
     out = "".join(parts)
     return out[1:] if out.startswith("一十") else out
+
+
+# "依照本法第五十一条的规定当场作出行政处罚决定…": an article of the same law that this one rests on.
+_BASIS = re.compile(rf"(?:依照|依据|按照)本(?:法|条例|规定|办法|细则)第([{LABEL_NUMERAL}]+)条(?:的规定|规定)")
+
+
+def basis_articles(text: str) -> list[int]:
+    """The numbers of the articles of its own law that a text says it acts under, in order of mention."""
+    return list(dict.fromkeys(cn_to_int(m.group(1)) for m in _BASIS.finditer(text or "")))

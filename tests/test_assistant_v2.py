@@ -343,3 +343,14 @@ def test_relative_and_yearly_dates():
     assert "9个月" in gap.text and 270 < gap.days < 280
     dates = calendar_dates("2020年底判刑，2022年6月刑满，今年2025年想当法人")
     assert [(d.year, d.month) for d in dates] == [(2020, 12), (2022, 6), (2025, None)]
+
+
+def test_an_article_that_acts_under_another_is_checked_against_that_one(ask):
+    # 《行政处罚法》第六十八条 "依照本法第五十一条的规定当场作出行政处罚决定，…（一）依法给予一百元以下罚款的" rests on
+    # 第五十一条: 公民 二百元以下, 法人或者其他组织 三千元以下 — whether a fine may be decided on the spot is that one's
+    person = ask("我骑电动车违规被罚一百五十块，执法人员能不能当场开处罚决定？")
+    assert person.verdict == "符合" and (person.citations[0].doc_id, person.citations[0].article) == ("xzcff-2021", 51)
+    unnamed = ask("执法的查到违规，说要当场罚一千块，这个能当场罚吗？")
+    assert unnamed.verdict == "无法判断" and "公民" in unnamed.eligibility[0].missing
+    stall = ask("我在街边摆摊，被城管当场罚了300元，当场就作了决定，这样可以吗？")  # 个体工商户: a natural person
+    assert stall.verdict == "不符合" and "二百元" in stall.eligibility[0].comparison

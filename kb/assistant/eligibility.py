@@ -159,8 +159,13 @@ AXES = (frozenset({"城区", "农村"}), frozenset({"机关", "事业单位", "�
 _LAY = {name: re.compile("|".join(lay)) for name, (_, lay) in CATEGORIES.items()}
 
 
+# What a category is also: 个体工商户 are natural persons (《民法典》 puts them in its chapter on 自然人).
+_ALSO = {"个体工商户": "公民"}
+
+
 def asker_categories(question: str) -> set[str]:
-    return {name for name, pattern in _LAY.items() if pattern.search(question)}
+    found = {name for name, pattern in _LAY.items() if pattern.search(question)}
+    return found | {_ALSO[c] for c in found if c in _ALSO}
 
 
 def text_categories(text: str) -> frozenset[str]:
