@@ -80,6 +80,9 @@ class Condition:
     extension: Extension | None = None  # a time limit the article lets be extended ("可以延长十日", "延长至五年")
     default: str = ""  # the article's text from the sentence to "合同另有约定的，从其约定" when that sets it aside
     counted: str = ""  # where its law says its 日 are working days ("《行政处罚法》第八十五条")
+    bar_within: bool = False  # a bar for a window ("…事项的，申请人在一年内不得再次申请"): it holds once the window is past
+    within: Condition | None = None  # "…占预算总额的百分之三十以上；其中，预留给小型微型企业的比例不低于百分之六十": the share
+    # whose part this one is a share of (its whole is that share's part)
 
     def __post_init__(self):
         # The rule no check may break: a verdict rests only on figures the quoted sentence states.
@@ -314,6 +317,7 @@ def sentence_conditions(article: Article, sentence: str, inherited: frozenset[st
             text=sentence[lo:hi].strip(), op=op, threshold=q, quote=sentence, subject=sentence[lo:at].strip(),
             base=base, scope=scope, consequence=head or main,
             qualifier=bool(bracketed or main or head or sentence[end : end + 1] == "的"),
+            bar_within=q.dimension in _TIME and op in (">", "≥") and bool(_NOT_IN_TIME_AFTER.search(sentence[end:])),
             others=_other_conditions(sentence, (lo, hi))))
     return out
 
@@ -337,13 +341,21 @@ def _article_conditions(article: Article) -> list[Condition]:
     out = []
     for para in article.paragraphs or []:
         scope: frozenset[str] = frozenset()
-        found = []
+        found: list[Condition] = []
         for s in split_sentences(para.text):
             scope = scope or text_categories(s)
-            found += sentence_conditions(article, s, scope)
+            parent = next((c for c in reversed(found) if c.base), None) if s.startswith("其中") else None
+            found += [_of_part(c, parent) for c in sentence_conditions(article, s, scope)]
         out += _with_defaults(_with_extensions(found, para.text), para.text)
     return out
 
+
+
+def _of_part(cond: Condition, parent: Condition | None) -> Condition:
+    """A share in a "其中，…" sentence, with no whole of its own: a share of the part its parent share measures."""
+    if parent is None or cond.base or cond.threshold.dimension != "percent":
+        return cond
+    return replace(cond, base=parent.subject or parent.text, within=parent)
 
 
 def _with_extensions(conds: list[Condition], text: str) -> list[Condition]:
@@ -494,11 +506,21 @@ def _base_fact(cond: Condition, facts: list[Fact], part: Fact | None = None) -> 
     return whole if whole is not part else None
 
 
+def _whole(cond: Condition, facts: list[Fact], part: Fact | None = None) -> Fact | None:
+    """The asker's whole that a share is taken of; for a share of a share's part ("其中…"), that part."""
+    if cond.within is None:
+        return _base_fact(cond, facts, part)
+    parent = cond.within
+    parent_whole = _base_fact(parent, facts)
+    rest = [f for f in facts if f is not parent_whole and f is not part and f.quantity.dimension in _PARTS]
+    return max(rest, key=lambda f: overlap(f.context, parent.text), default=None)
+
+
 def _measured_fact(cond: Condition, facts: list[Fact], question: str) -> Fact | None:
     fitting = [f for f in facts if _fits(f, cond)]
     if cond.base:
-        base = _base_fact(cond, fitting)
-        fitting = [f for f in fitting if f is not base]
+        wholes = [_whole(cond, fitting)] + ([_base_fact(cond.within, fitting)] if cond.within else [])
+        fitting = [f for f in fitting if all(f is not w for w in wholes)]
     if not fitting:
         return None
     return max(fitting, key=lambda f: (overlap(f.context, cond.text) + overlap(cond.subject, f.context),
@@ -530,7 +552,7 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     is not stated."""
     value, shown = fact.quantity.value, fact.quantity.text
     if cond.base and fact.quantity.dimension in _PARTS:
-        base = _base_fact(cond, facts, part=fact)
+        base = _whole(cond, facts, part=fact)
         if base is None or not base.quantity.value:
             return unknown(cond, citation, shown, cond.base)
         value = 100 * value / base.quantity.value
@@ -548,9 +570,10 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         # the working days in a stretch of calendar days lie between a floor and the days themselves
         if _holds(workdays_at_least(value), cond, question)[0] != holds:
             return unknown(cond, citation, shown, f"其间的工作日天数（{cond.counted}：按工作日计算）")
-    unstated = [c for c in cond.others if not states(question, c)] if cond.qualifier else []
-    if holds and unstated:  # the figure is met, but a condition that goes with it is not stated (且); a duty's
-        # figure ("…的，应当自收到申请之日起20个工作日内予以答复") is met whatever case its "…的" scopes
+    unstated = [c for c in cond.others if not states(question, c)] if cond.qualifier or cond.bar_within else []
+    if unstated and holds != cond.bar_within:  # the figure is met (or, for a bar, the window not past), but a
+        # condition that goes with it is not stated (且); a duty's figure ("…的，应当自收到申请之日起20个工作日内予以
+        # 答复") is met whatever case its "…的" scopes
         return unknown(cond, citation, fact.quantity.text, "；".join(unstated))
     bar = cond.negative and not _asks_for_the_bar(cond, question)
     verdict = UNMET if holds == bar else MET
@@ -614,7 +637,9 @@ def _pick_sentence(conds: list[Condition], score: Callable[[str], float], questi
     best = max(dict.fromkeys(c.quote for c in conds), key=lambda s: score(s) + _exception_bonus(s, question))
     chosen = [c for c in conds if c.quote == best]
     by_clause = max(_words_shared(c, question) for c in chosen)
-    return [c for c in chosen if _words_shared(c, question) == by_clause]  # "供电五个工作日内", not "供热八个…"
+    chosen = [c for c in chosen if _words_shared(c, question) == by_clause]  # "供电五个工作日内", not "供热八个…"
+    joined = [c for c in conds if c not in chosen and (c.within in chosen or any(x.within == c for x in chosen))]
+    return chosen + joined  # a share and the "其中…" share of its part hold together (且)
 
 
 def _words_shared(cond: Condition, question: str) -> int:
