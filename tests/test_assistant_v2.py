@@ -248,8 +248,13 @@ def test_a_bar_for_a_window_holds_until_the_window_has_passed(corpus, ask):
 
     (cond,) = [c for c in article_conditions(corpus.get("xzxkf-2019").article(78)) if c.threshold.text == "一年"]
     assert cond.op == ">"
-    a = ask("去年申请食品生产许可时交了假材料被查出来，过了8个月想重新申请，可以吗？")
+    a = ask("申请的许可直接关系人身健康，当时交了假材料被查出来，过了8个月想重新申请，可以吗？")
     assert a.verdict == "不符合" and "8个月 < 一年" in a.eligibility[0].comparison
+    # the bar is for the case "直接关系公共安全、人身健康、生命财产安全事项的" only: unstated, it stays open
+    open_case = ask("之前申请一个行政许可交了假材料，被发现后给了个警告，现在过去10个月了，能再申请吗？")
+    assert open_case.verdict == "无法判断" and "人身健康" in open_case.eligibility[0].missing
+    past = ask("申请的许可直接关系人身健康，当时交了假材料，现在已经过去两年了，能再申请吗？")
+    assert past.verdict == "符合"
 
 
 def test_a_default_term_gives_way_to_what_the_contract_says(ask, corpus):

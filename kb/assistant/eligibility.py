@@ -472,11 +472,12 @@ def overlap(a: str, b: str) -> float:
 _PARTIES = re.compile(r"当事人|申请人|利害关系人|投诉人|经营者|市场主体")
 
 
-def states(question: str, clause: str) -> bool:
-    """Whether the question says what the clause says: enough of its character pairs, as a share or in number."""
-    clause = _PARTIES.sub("，", clause)
-    shared = len(bigrams(clause) & bigrams(question))
-    return shared >= STATED_PAIRS or shared >= STATED * len(bigrams(clause)) > 0
+def states(question: str, clause: str, given: str = "") -> bool:
+    """Whether the question says what the clause says: enough of its character pairs, as a share or in number.
+    given: words that go without saying (the law's title: "行政许可" in a clause of 《行政许可法》 says nothing)."""
+    pairs = bigrams(_PARTIES.sub("，", clause)) - bigrams(given)
+    shared = len(pairs & bigrams(question))
+    return shared >= STATED_PAIRS or shared >= STATED * len(pairs) > 0
 
 
 def _fits(fact: Fact, cond: Condition) -> bool:
@@ -570,7 +571,9 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         # the working days in a stretch of calendar days lie between a floor and the days themselves
         if _holds(workdays_at_least(value), cond, question)[0] != holds:
             return unknown(cond, citation, shown, f"其间的工作日天数（{cond.counted}：按工作日计算）")
-    unstated = [c for c in cond.others if not states(question, c)] if cond.qualifier or cond.bar_within else []
+    law = re.match(r"《([^》]+)》", citation)  # its title's words go without saying
+    gated = cond.qualifier or cond.bar_within
+    unstated = [c for c in cond.others if not states(question, c, law.group(1) if law else "")] if gated else []
     if unstated and holds != cond.bar_within:  # the figure is met (or, for a bar, the window not past), but a
         # condition that goes with it is not stated (且); a duty's figure ("…的，应当自收到申请之日起20个工作日内予以
         # 答复") is met whatever case its "…的" scopes
