@@ -22,6 +22,10 @@ def cn_to_int(s: str) -> int:
         raise ValueError(f"not a Chinese numeral: {s!r}")
     if not any(c in _UNITS for c in s):  # digit-by-digit form: 一〇五
         return int("".join(str(_DIGITS[c]) for c in s))
+    if len(s) >= 3 and s[-1] in _DIGITS and s[-2] in _UNITS and s[-2] != "十":
+        # "两千五" is 2500, "一万二" 12000, "三百五" 350: a last digit right after a unit counts the next unit down
+        # (with a 零 between, "一千零五", it is the ones)
+        return cn_to_int(s[:-1]) + _DIGITS[s[-1]] * _UNITS[s[-2]] // 10
     total, section, digit = 0, 0, 0
     for c in s:
         if c in _DIGITS:

@@ -43,10 +43,12 @@ _FRACTION = rf"(?P<den>\d+|[{CN_NUMERAL_CHARS}]+)分之(?P<share>{_NUM})"
 # "6万块", "五万元", "1000万元", "0.5天", "半年", "3个工作日", "百分之三十"
 QUANTITY = re.compile(rf"{_FRACTION}|(?<!第)(?P<num>{_NUM})\s*(?P<unit>{_UNIT_ALT})")
 # Lay figures (questions only): "第4天" (ordinal: that many days gone by), "1200万" (money, by far the commonest bare
-# 万), "七成" (tenths). Tried after the strict forms, so "1200万元" is still read with its unit.
+# 万), "七成" (tenths), "罚两千五" (a sum after a verb of paying). Tried after the strict forms, so "1200万元" is still read with its unit.
 _LAY = re.compile(rf"{_FRACTION}|(?P<num>{_NUM})\s*(?P<unit>{_UNIT_ALT})"
                   rf"|(?P<bare>\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]+?)(?P<myriad>万|亿)(?![一不别要])"
-                  r"|(?P<tenths>[一两二三四五六七八九]|\d)成(?=[多左以的，。,？?\s]|$)")
+                  r"|(?P<tenths>[一两二三四五六七八九]|\d)成(?=[多左以的，。,？?\s]|$)"
+                  rf"|(?<=[罚交缴收付赔欠花])(?P<paid>\d+(?:\.\d+)?|[{CN_NUMERAL_CHARS}]*[百千][{CN_NUMERAL_CHARS}]*)"
+                  rf"(?![\d{CN_NUMERAL_CHARS}.]|\s*(?:{_UNIT_ALT}|成|分之))")
 # A question that asks for a figure: what it wants is a number the answer must state.
 ASKS_QUANTITY = re.compile(r"多少|几[天日个年月周次家项人倍位名元块万种类条级岁]|多久|多长|多大|多高|多重|多远|多快|比例|百分之几"
                            r"|上限|下限|最高|最低|最多|最少|最长|最短|最晚|最早|标准是|额度|金额")
@@ -118,6 +120,9 @@ def _special(m: re.Match) -> Quantity | None:
         v = _number(groups["bare"])
         factor = 1e4 if groups["myriad"] == "万" else 1e8
         return Quantity(None if v is None else v * factor, "元", "money", m.group(0), m.start(), m.end())
+    if groups.get("paid") is not None:  # "罚两千五", "交500": a sum of money said without its unit
+        v = _number(groups["paid"])
+        return Quantity(v, "元", "money", m.group(0), m.start(), m.end())
     if groups.get("tenths") is not None:
         v = _number(groups["tenths"])
         return Quantity(None if v is None else 10 * v, "%", "percent", m.group(0), m.start(), m.end())

@@ -359,3 +359,24 @@ def test_an_article_that_acts_under_another_is_checked_against_that_one(ask):
     assert unnamed.verdict == "无法判断" and "公民" in unnamed.eligibility[0].missing
     stall = ask("我在街边摆摊，被城管当场罚了300元，当场就作了决定，这样可以吗？")  # 个体工商户: a natural person
     assert stall.verdict == "不符合" and "二百元" in stall.eligibility[0].comparison
+
+
+def test_a_share_of_a_part_is_checked_with_the_share_it_belongs_to(ask):
+    # 《中小企业促进法》第四十条: 预留 ≥ 百分之三十 of the budget; "其中，预留给小型微型企业的比例不低于百分之六十" of that
+    short = ask("我们局今年政府采购预算1000万，给中小企业预留350万，其中给小微企业留了200万，达标吗")
+    assert short.verdict == "不符合" and any("200万÷350万" in c.comparison for c in short.eligibility)
+    enough = ask("我们部门今年政府采购预算1000万，给中小企业预留350万，其中小微企业250万，达标没")
+    assert enough.verdict == "符合" and len(enough.eligibility) == 2
+    unsaid = ask("我们局今年政府采购预算1000万，打算给中小企业预留350万，这样就达标了吧？")
+    assert unsaid.verdict == "无法判断" and "小型微型企业的比例" in unsaid.eligibility[-1].missing
+
+
+def test_a_sum_said_without_its_unit(ask):
+    a = ask("执法队查到我们公司违规，说要罚两千五，能当场给我们开罚单吗？")
+    assert a.verdict == "符合" and "两千五 < 三千元" in a.eligibility[0].comparison
+
+
+def test_a_listed_document_the_law_does_not_cover(ask):
+    # 《电子签名法》第三条: "前款规定不适用下列文书：（一）涉及婚姻、收养、继承等人身关系的"
+    a = ask("想跟兄弟姐妹在网上用电子签名签遗产继承协议，电子签名法对这种文书适用吗？")
+    assert a.verdict == "不符合" and "继承" in a.citations[0].quote

@@ -20,3 +20,16 @@ def test_roundtrip():
 def test_not_a_numeral(bad):
     with pytest.raises(ValueError):
         cn_to_int(bad)
+
+
+def test_a_last_digit_after_a_unit_counts_the_next_unit_down():
+    # spoken amounts: "两千五" is 2500, not 2005; with 零 between, the ones
+    assert [cn_to_int(s) for s in ("两千五", "一万二", "三百五", "一千零五", "二十五", "一千五百")] == [
+        2500, 12000, 350, 1005, 25, 1500]
+
+
+def test_an_article_names_the_articles_of_its_law_it_acts_under():
+    from kb.numerals import basis_articles
+
+    assert basis_articles("依照本法第五十一条的规定当场作出行政处罚决定") == [51]
+    assert basis_articles("依照《中华人民共和国公司法》第二条的规定") == []  # another law's

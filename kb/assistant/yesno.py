@@ -29,7 +29,8 @@ YES, NO, DEPENDS = "是", "否", "视情况"
 MATCH = 0.34  # share of the act's character pairs the question must repeat for it to describe that act
 
 # What the question asks: may it be done / is it a violation / must it be done.
-_ASK_PERMISSION = re.compile(r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|允许|合规|合法|站得住|能收吗|能.{0,20}吗|还能|可以.{0,20}吗|是不是.{0,12}(?:能|可以)")
+_ASK_PERMISSION = re.compile(r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|允许|合规|合法|站得住|能收吗|能.{0,20}吗|还能|可以.{0,20}吗|是不是.{0,12}(?:能|可以)"
+                             r"|适用吗|适不适用|认不认|认可吗|有效吗|有没有效|算数吗|算不算数")
 _ASK_VIOLATION = re.compile(r"算不算违|算违|违规吗|违法吗|是不是违|属于违|违反.{0,10}吗|违不违")
 _ASK_DUTY = re.compile(r"要不要|需不需要|需要.{0,10}吗|必须.{0,10}吗|得不得|是否需要|是否应当|是否必须|用不用|非得")
 # What a sentence says of an act: modal → kind. Longest first so "不得" is not read as "得".
@@ -148,7 +149,9 @@ def _case(sentence: str, modal_at: int) -> str:
 
 def _any_stated(case: str, question: str) -> bool:
     """The question describes the case, or one of its alternatives ("A的，或者B、C，或者D的")."""
-    pieces = [case] + [p.strip("的") for p in _ALTERNATIVES.split(case) if len(p.strip("的")) >= 2]
+    parts = _ALTERNATIVES.split(re.sub(r"^(?:涉及|属于|有)", "", case))
+    parts[-1] = re.sub(r"等[^、，；]*$", "", parts[-1])  # "婚姻、收养、继承等人身关系的": the last named is 继承
+    pieces = [case] + [p.strip("的") for p in parts if len(p.strip("的")) >= 2]
     return any(_stated(p, question) for p in pieces)
 
 
