@@ -216,7 +216,7 @@ def measure(cands: list[Candidate], terms: list[Term], intent: Intent, n_hits: i
                       "cosine_rel": c.cosine - top_cos, "cosine_sentence": c.sentence_cosine,
                       "cosine_sentence_rel": c.sentence_cosine - top_sentence, "coverage": c.coverage, "sentence_coverage": best.coverage,
                       "evidence": best.evidence, "old": float(old and c.doc.status == SUPERSEDED),
-                      "absent": absent, "domain": domain, "condition": eligibility.condition_fit(facts, cats, c.article, days(c.doc))}
+                      "absent": absent, "domain": domain, "condition": eligibility.condition_fit(facts, cats, c.article, days(c.doc), question)}
 
 
 def _sentence_cosines(cands: list[Candidate], qvec: np.ndarray | None, sentence_vectors) -> None:

@@ -380,3 +380,25 @@ def test_a_listed_document_the_law_does_not_cover(ask):
     # 《电子签名法》第三条: "前款规定不适用下列文书：（一）涉及婚姻、收养、继承等人身关系的"
     a = ask("想跟兄弟姐妹在网上用电子签名签遗产继承协议，电子签名法对这种文书适用吗？")
     assert a.verdict == "不符合" and "继承" in a.citations[0].quote
+
+
+def test_a_proviso_the_asker_describes_sets_the_rule_aside(ask):
+    # 《政府信息公开条例》第十五条: "…行政机关不得公开。但是，第三方同意公开…的，予以公开"
+    agreed = ask("申请公开的政府信息涉及某公司商业秘密，但那家公司已经书面同意公开了，我能拿到吗？")
+    assert agreed.verdict == "符合" and "第三方同意公开" in agreed.summary[0].text
+    plain = ask("申请公开的政府信息涉及某公司商业秘密，我能拿到吗？")
+    assert plain.verdict == "不符合"
+
+
+def test_a_list_of_conditions_that_must_all_hold(ask):
+    # 《电子签名法》第十三条: "电子签名同时符合下列条件的，视为可靠的电子签名：（一）…（四）"
+    a = ask("我们公司用的电子签名，签完文件一改就能看出来，这就算可靠电子签名了吧？")
+    assert a.verdict == "无法判断" and "仅由电子签名人控制" in a.summary[0].text
+
+
+def test_what_missing_a_limit_brings(ask):
+    # 《行政许可法》第三十二条: "在五日内一次告知申请人需要补正的全部内容，逾期不告知的，自收到申请材料之日起即为受理"
+    late = ask("交了许可申请材料，窗口过了7个工作日才通知我材料不全要补，这算不算已经受理了？")
+    assert late.verdict == "符合" and "即为受理" in late.eligibility[0].comparison
+    early = ask("交了许可申请材料，窗口第3个工作日就通知我材料不全要补，这算不算已经受理了？")
+    assert early.verdict == "不符合"

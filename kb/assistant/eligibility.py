@@ -80,6 +80,7 @@ class Condition:
     extension: Extension | None = None  # a time limit the article lets be extended ("可以延长十日", "延长至五年")
     default: str = ""  # the article's text from the sentence to "合同另有约定的，从其约定" when that sets it aside
     counted: str = ""  # where its law says its 日 are working days ("《行政处罚法》第八十五条")
+    lapse: str = ""  # what missing the limit brings, when the sentence says ("逾期不告知的，自收到申请材料之日起即为受理")
     bar_within: bool = False  # a bar for a window ("…事项的，申请人在一年内不得再次申请"): it holds once the window is past
     within: Condition | None = None  # "…占预算总额的百分之三十以上；其中，预留给小型微型企业的比例不低于百分之六十": the share
     # whose part this one is a share of (its whole is that share's part)
@@ -318,6 +319,7 @@ def sentence_conditions(article: Article, sentence: str, inherited: frozenset[st
             base=base, scope=scope, consequence=head or main,
             qualifier=bool(bracketed or main or head or sentence[end : end + 1] == "的"),
             bar_within=q.dimension in _TIME and op in (">", "≥") and bool(_NOT_IN_TIME_AFTER.search(sentence[end:])),
+            lapse=_lapse(sentence, end) if q.dimension in _TIME else "",
             others=_other_conditions(sentence, (lo, hi))))
     return out
 
@@ -349,6 +351,14 @@ def _article_conditions(article: Article) -> list[Condition]:
         out += _with_defaults(_with_extensions(found, para.text), para.text)
     return out
 
+
+
+_LAPSE = re.compile(r"^[^。；]{0,40}?[，,]逾期[^，。；]{0,8}的[，,](?P<then>[^。；]+)")
+
+
+def _lapse(sentence: str, end: int) -> str:
+    m = _LAPSE.match(sentence[end:])
+    return m.group("then") if m else ""
 
 
 def _of_part(cond: Condition, parent: Condition | None) -> Condition:
@@ -579,11 +589,14 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         # 答复") is met whatever case its "…的" scopes
         return unknown(cond, citation, fact.quantity.text, "；".join(unstated))
     bar = cond.negative and not _asks_for_the_bar(cond, question)
+    lapsed = _lapse_asked(cond, question)
+    if lapsed:  # the question asks what missing the limit brings ("算不算已经受理了"): that holds once it is missed
+        bar, gloss_lapse = True, f"；逾期的，{cond.lapse}"
     verdict = UNMET if holds == bar else MET
     rel = ">" if value > cond.threshold.value else "<" if value < cond.threshold.value else "="
     gloss = f"，条文：{cond.consequence.strip('：')}" if cond.consequence and cond.negative else ""
     gloss += f"；{cond.counted}：按工作日计算" if cond.counted else ""
-    gloss += extended
+    gloss += extended + (gloss_lapse if lapsed else "")
     comparison = f"{shown} {rel} {cond.threshold.text}（{cond.text}{gloss}）→ {verdict}"
     return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
                             verdict=verdict, quote=cond.quote, comparison=comparison, citation=citation)
@@ -651,14 +664,22 @@ def _words_shared(cond: Condition, question: str) -> int:
     return len(bigrams(words) & bigrams(question))
 
 
-def condition_fit(facts: list[Fact], cats: set[str], article: Article, days: DayCount | None = None) -> float:
+def condition_fit(facts: list[Fact], cats: set[str], article: Article, days: DayCount | None = None,
+                  question: str = "") -> float:
     """How well the article's conditions fit the asker's case: 0 when none is on a kind of figure they state, else
     1 + the best share of a fact's surrounding words in the clause of a condition on it ("交50万元投标保证金" fits
     "投标保证金不得超过…的2%" better than "可以处5万元以下的罚款") + 0.5 when that condition is scoped to a
     category the asker names (公司 for "对法人或者其他组织处以三千元以下")."""
     conds = [_in_workdays(c, days) for c in article_conditions(article)] if facts else []
     pairs = [(f, c) for c in conds for f in facts if _fits(f, c)]
-    return max((1.0 + overlap(f.context, c.text) + 0.5 * bool(c.scope & cats) for f, c in pairs), default=0.0)
+    return max((1.0 + overlap(f.context, c.text) + 0.5 * bool(c.scope & cats) + 0.5 * _lapse_asked(c, question)
+                for f, c in pairs), default=0.0)
+
+
+def _lapse_asked(cond: Condition, question: str) -> bool:
+    """The question asks what missing the condition's limit brings ("…算不算已经受理了" for "逾期不告知的，…即为受理")."""
+    asked = re.split(r"[，,。]", question.rstrip("？?！! "))[-1]  # the question's last clause is what it asks
+    return bool(cond.lapse) and states(asked, re.sub(r"自[^，。]{0,12}之日起", "", cond.lapse))
 
 
 def assess(question: str, article: Article, score: Callable[[str], float], citation: str,

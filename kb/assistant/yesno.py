@@ -30,7 +30,7 @@ MATCH = 0.34  # share of the act's character pairs the question must repeat for 
 
 # What the question asks: may it be done / is it a violation / must it be done.
 _ASK_PERMISSION = re.compile(r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|允许|合规|合法|站得住|能收吗|能.{0,20}吗|还能|可以.{0,20}吗|是不是.{0,12}(?:能|可以)"
-                             r"|适用吗|适不适用|认不认|认可吗|有效吗|有没有效|算数吗|算不算数")
+                             r"|适用吗|适不适用|认不认|认可吗|有效吗|有没有效|算数吗|算不算数|算不算|算.{0,16}吗|算.{0,16}了吧")
 _ASK_VIOLATION = re.compile(r"算不算违|算违|违规吗|违法吗|是不是违|属于违|违反.{0,10}吗|违不违")
 _ASK_DUTY = re.compile(r"要不要|需不需要|需要.{0,10}吗|必须.{0,10}吗|得不得|是否需要|是否应当|是否必须|用不用|非得")
 # What a sentence says of an act: modal → kind. Longest first so "不得" is not read as "得".
@@ -112,13 +112,13 @@ def decide(question: str, sentences: list[str], score: Callable[[str], float], s
         words, asked = f"{part}，{synonyms}", _asks(part)
         for s in near:
             found = (_by_list(part, s) or _by_item(words, s, article_text, asked, own)
-                     or _by_modal(words, s, asked, own=own))
+                     or _by_modal(words, s, asked, own, article_text))
             if found:
                 return found
     return None
 
 
-def _by_modal(question: str, sentence: str, asked: str, own: bool) -> Decision | None:
+def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text: str = "") -> Decision | None:
     for m in _MODAL.finditer(sentence):
         kind = m.lastgroup
         act = _act(sentence, m.end())
@@ -128,9 +128,27 @@ def _by_modal(question: str, sentence: str, asked: str, own: bool) -> Decision |
         case = _case(sentence, m.start())
         if case and not _any_stated(case, question):  # "…的，可以…": it depends on that
             return Decision(UNKNOWN if own else DEPENDS, words, sentence, f"取决于是否属于“{case}”的情形")
+        but = _proviso(sentence, m.end(), article_text)
+        if but and _any_stated(but[0], question) and (asked, _OPPOSITE[kind]) in _ANSWER:
+            # "…不得公开。但是，第三方同意公开…的，予以公开": the question's case is the proviso's
+            return _decision(_OPPOSITE[kind], asked, True, but[1], sentence, f"属于但书“{but[1]}”的情形")
         # a question that describes the rule's case ("公司…被列进经营异常名录了，能走简易注销吗") is about a case of its own
         return _decision(kind, asked, own or bool(case), words, sentence, f"条文写明“{words}”")
     return None
+
+
+# A proviso, after the rule in its sentence ("…，但是…的除外") or opening the next one ("但是，第三方同意公开…的，予以公开").
+_BUT_AFTER = re.compile(r"[，,；]但(?:是)?[，,]?(?P<case>[^。；]{2,60}?)(?:的)?除外")
+_BUT_NEXT = re.compile(r"^\s*但(?:是)?[，,]?(?P<case>[^。；]{2,60}?的)[，,][^。；]+")
+_OPPOSITE = {"prohibited": "permitted", "permitted": "prohibited", "required": "exempt", "exempt": "required"}
+
+
+def _proviso(sentence: str, modal_end: int, article_text: str) -> tuple[str, str] | None:
+    """(the proviso's case, its words) for the rule a modal states, when a proviso sets it aside."""
+    m = _BUT_AFTER.search(sentence, modal_end)
+    if m is None and article_text and sentence in article_text:
+        m = _BUT_NEXT.match(article_text[article_text.find(sentence) + len(sentence) :])
+    return (m.group("case"), m.group(0).strip("，,； \n")) if m else None
 
 
 def _decision(kind: str, asked: str, own: bool, words: str, sentence: str, reason: str) -> Decision:
@@ -167,6 +185,12 @@ def _by_item(question: str, sentence: str, article_text: str, asked: str, own: b
     head = lead_in(article_text, pos) if pos >= 0 else ""
     if not head or not _any_stated(item, question):
         return None
+    if _ALL_OF.search(head):  # "同时符合下列条件的，视为可靠的电子签名": every item must hold
+        items = _list_items(article_text, pos)
+        unsaid = [i for i in items if not _any_stated(i, question)]
+        verdict = UNKNOWN if unsaid else MET
+        reason = f"还须说明：{'；'.join(unsaid)}" if unsaid else f"条文所列条件均已具备：{head}"
+        return Decision(verdict, head.rstrip("："), sentence, reason)
     modals = [m for m in _MODAL.finditer(head) if (asked, m.lastgroup) in _ANSWER]
     for m in modals:
         act = _act(head, m.end())
@@ -175,6 +199,22 @@ def _by_item(question: str, sentence: str, article_text: str, asked: str, own: b
             words = head[m.start() : m.end() + len(act)]
             return _decision(m.lastgroup, asked, True, words, sentence, f"属于“{item}”，条文写明“{words}”")
     return None
+
+
+_ALL_OF = re.compile(r"同时(?:符合|具备|满足)下列|应当(?:符合|具备)下列条件")
+
+
+def _list_items(article_text: str, pos: int) -> list[str]:
+    """The items of the list the item at pos is one of, without their labels."""
+    lines = article_text.split("\n")
+    at = article_text[:pos].count("\n")
+    lo = at
+    while lo > 0 and _ITEM_LINE.match(lines[lo - 1]) or (lo > 0 and not lines[lo - 1].strip()):
+        lo -= 1
+    hi = at
+    while hi + 1 < len(lines) and (_ITEM_LINE.match(lines[hi + 1]) or not lines[hi + 1].strip()):
+        hi += 1
+    return [_ITEM_LINE.sub("", x).rstrip("；。") for x in lines[lo : hi + 1] if _ITEM_LINE.match(x)]
 
 
 def _stated(condition: str, question: str) -> bool:
