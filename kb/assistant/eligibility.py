@@ -280,7 +280,7 @@ def _other_conditions(sentence: str, own: tuple[int, int]) -> tuple[str, ...]:
         piece, span = sentence[lo : m.start()].strip(), (lo, m.start())
         lo = m.end()
         if (piece.endswith("的") and len(piece) >= 4 and not span[0] <= own[0] < span[1] and "下列" not in piece
-                and not find_quantities(piece)):
+                and not piece.startswith("逾期") and not find_quantities(piece)):  # "逾期不告知的": the lapse, not 且
             out.append(piece)
     return tuple(out)
 
