@@ -402,3 +402,12 @@ def test_what_missing_a_limit_brings(ask):
     assert late.verdict == "符合" and "即为受理" in late.eligibility[0].comparison
     early = ask("交了许可申请材料，窗口第3个工作日就通知我材料不全要补，这算不算已经受理了？")
     assert early.verdict == "不符合"
+
+
+def test_a_proviso_left_open_leaves_the_verdict_open(ask):
+    # 《企业破产法》第三十二条: 受理前六个月内个别清偿，管理人有权请求撤销。"但是，个别清偿使债务人财产受益的除外"
+    a = ask("法院受理欠款公司破产申请前5个月，它还了我10万货款，管理人说要撤销，他有权吗？")
+    assert a.verdict == "无法判断" and "使债务人财产受益" in a.eligibility[0].missing
+    # a savings clause ("但是，法律、法规另有规定的，依照其规定") is no case the asker must state
+    b = ask("申请行政许可，受理后第28天才拿到决定，中间局领导批准延期了，这合规吗？")
+    assert b.verdict == "符合"

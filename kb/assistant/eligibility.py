@@ -80,6 +80,7 @@ class Condition:
     extension: Extension | None = None  # a time limit the article lets be extended ("可以延长十日", "延长至五年")
     default: str = ""  # the article's text from the sentence to "合同另有约定的，从其约定" when that sets it aside
     counted: str = ""  # where its law says its 日 are working days ("《行政处罚法》第八十五条")
+    proviso: str = ""  # the case of a "但是，…的除外" that follows it in its sentence or the next one
     lapse: str = ""  # what missing the limit brings, when the sentence says ("逾期不告知的，自收到申请材料之日起即为受理")
     bar_within: bool = False  # a bar for a window ("…事项的，申请人在一年内不得再次申请"): it holds once the window is past
     within: Condition | None = None  # "…占预算总额的百分之三十以上；其中，预留给小型微型企业的比例不低于百分之六十": the share
@@ -348,7 +349,7 @@ def _article_conditions(article: Article) -> list[Condition]:
             scope = scope or text_categories(s)
             parent = next((c for c in reversed(found) if c.base), None) if s.startswith("其中") else None
             found += [_of_part(c, parent) for c in sentence_conditions(article, s, scope)]
-        out += _with_defaults(_with_extensions(found, para.text), para.text)
+        out += [_with_proviso(c, para.text) for c in _with_defaults(_with_extensions(found, para.text), para.text)]
     return out
 
 
@@ -359,6 +360,27 @@ _LAPSE = re.compile(r"^[^。；]{0,40}?[，,]逾期[^，。；]{0,8}的[，,](?P
 def _lapse(sentence: str, end: int) -> str:
     m = _LAPSE.match(sentence[end:])
     return m.group("then") if m else ""
+
+
+# A proviso after a rule, in its sentence ("…，但…的除外") or opening the next one ("但是，个别清偿使债务人财产受益的除外",
+# "但是，第三方同意公开…的，予以公开"): the case it names sets the rule aside.
+_BUT_AFTER = re.compile(r"[，,；]但(?:是)?[，,]?(?P<case>[^。；]{2,60}?)(?:的)?除外")
+_BUT_NEXT = re.compile(r"^\s*但(?:是)?[，,]?(?P<case>[^。；]{2,60}?)(?:的)?(?:除外|[，,][^。；]+)")
+
+
+def proviso(sentence: str, start: int, text: str) -> re.Match | None:
+    """The proviso of the rule in the sentence after start, or in the sentence after it in text."""
+    m = _BUT_AFTER.search(sentence, start)
+    if m is None and text and sentence in text:
+        m = _BUT_NEXT.match(text[text.find(sentence) + len(sentence) :])
+    return m
+
+
+def _with_proviso(cond: Condition, text: str) -> Condition:
+    m = proviso(cond.quote, cond.quote.find(cond.text) + len(cond.text), text)
+    if m is None or re.search(r"另有规定|另有约定", m.group("case")):  # "法律、法规另有规定的，依照其规定": no case
+        return cond
+    return replace(cond, proviso=m.group("case"))
 
 
 def _of_part(cond: Condition, parent: Condition | None) -> Condition:
@@ -588,6 +610,9 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         # condition that goes with it is not stated (且); a duty's figure ("…的，应当自收到申请之日起20个工作日内予以
         # 答复") is met whatever case its "…的" scopes
         return unknown(cond, citation, fact.quantity.text, "；".join(unstated))
+    if cond.proviso and holds != cond.negative and not states(question, cond.proviso):
+        # the rule applies to the asker's figure, unless the proviso's case is theirs, which the question leaves open
+        return unknown(cond, citation, shown, f"是否属于但书“{cond.proviso}”的情形")
     bar = cond.negative and not _asks_for_the_bar(cond, question)
     lapsed = _lapse_asked(cond, question)
     if lapsed:  # the question asks what missing the limit brings ("算不算已经受理了"): that holds once it is missed

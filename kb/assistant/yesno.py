@@ -22,6 +22,7 @@ from kb.assistant.eligibility import (
     bigrams,
     lead_in,
     overlap,
+    proviso,
     text_categories,
 )
 
@@ -137,17 +138,12 @@ def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text:
     return None
 
 
-# A proviso, after the rule in its sentence ("…，但是…的除外") or opening the next one ("但是，第三方同意公开…的，予以公开").
-_BUT_AFTER = re.compile(r"[，,；]但(?:是)?[，,]?(?P<case>[^。；]{2,60}?)(?:的)?除外")
-_BUT_NEXT = re.compile(r"^\s*但(?:是)?[，,]?(?P<case>[^。；]{2,60}?的)[，,][^。；]+")
 _OPPOSITE = {"prohibited": "permitted", "permitted": "prohibited", "required": "exempt", "exempt": "required"}
 
 
 def _proviso(sentence: str, modal_end: int, article_text: str) -> tuple[str, str] | None:
     """(the proviso's case, its words) for the rule a modal states, when a proviso sets it aside."""
-    m = _BUT_AFTER.search(sentence, modal_end)
-    if m is None and article_text and sentence in article_text:
-        m = _BUT_NEXT.match(article_text[article_text.find(sentence) + len(sentence) :])
+    m = proviso(sentence, modal_end, article_text)
     return (m.group("case"), m.group(0).strip("，,； \n")) if m else None
 
 
