@@ -242,3 +242,25 @@ def workdays_at_least(days: float) -> float:
     """A floor for the working days in a stretch of calendar days: five in each full week, less the holidays that
     can fall on weekdays (a Golden Week's worth, about eight, in each half year)."""
     return max(0.0, (days // 7) * 5 - 8 * (1 + days // 182))
+
+
+# Days named by week: "上周一…这周二", "上周五告诉我…我这周五才提" (weeks before this one are negative).
+_WEEK_DAY = re.compile(r"(?P<week>上上|上|这|本|下)?(?:个)?(?:周|星期|礼拜)(?P<w>[一二三四五六日天])")
+_WEEK_OFFSET = {"上上": -2, "上": -1, "这": 0, "本": 0, None: 0, "下": 1}
+_NO_HOLIDAY = re.compile(r"没(?:有)?放假|没有?(?:节假日|假期|过节)|不(?:含|涉及)节假日")
+
+
+def weekday_gap(text: str) -> DateGap | None:
+    """The days, and the working days (Monday to Friday; exact only when the text says no holiday fell between,
+    else at most that many), between the first two days the text names by week; None without two."""
+    days = [m for m in _WEEK_DAY.finditer(text or "") if m.group("week") or not calendar_dates(text[m.start() - 6 : m.start()])]
+    if len(days) < 2:
+        return None
+    a, b = (_WEEK_OFFSET[m.group("week")] * 7 + _WEEKDAYS.index("日" if m.group("w") == "天" else m.group("w"))
+            for m in days[:2])
+    first, second = sorted((a, b))
+    work = sum(1 for d in range(first + 1, second + 1) if d % 7 < 5)
+    exact = bool(_NO_HOLIDAY.search(text))
+    words = f"{days[0].group()}与{days[1].group()}"
+    return DateGap(float(second - first), work if exact else None,
+                   f"{words}相隔{second - first}天（其间{work}个工作日{'' if exact else '，未计节假日'}）")

@@ -411,3 +411,16 @@ def test_a_proviso_left_open_leaves_the_verdict_open(ask):
     # a savings clause ("但是，法律、法规另有规定的，依照其规定") is no case the asker must state
     b = ask("申请行政许可，受理后第28天才拿到决定，中间局领导批准延期了，这合规吗？")
     assert b.verdict == "符合"
+
+
+def test_days_named_by_week():
+    from kb.quantities import weekday_gap
+
+    gap = weekday_gap("上周一知道中标结果损害了我们权益，这周二才交的书面质疑，中间没放假")
+    assert (gap.days, gap.workdays) == (8, 6)
+    assert weekday_gap("上周一知道的，这周二才交").workdays is None  # holidays unknown: not exact
+
+
+def test_a_working_day_limit_from_days_named_by_week(ask):
+    a = ask("上周一知道中标结果损害了我们权益，这周二才交的书面质疑，中间没放假，还在期限内吗")
+    assert a.verdict == "符合" and "6个工作日" in a.eligibility[0].comparison

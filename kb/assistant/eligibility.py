@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from kb import errors
 from kb.models import Article, Document, EligibilityCheck, split_sentences
-from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, workdays_at_least
+from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, weekday_gap, workdays_at_least
 
 MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
 STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated…
@@ -204,12 +204,15 @@ def asker_facts(question: str) -> list[Fact]:
         facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before)),
                           hedged=bool(_HEDGE.search(clause))))
     dates = calendar_dates(question)[-2:]  # "…判刑，2022年6月刑满，今年2025年想当…": the time since the latest event
-    if len(dates) == 2:  # "6月30日到期，6月15日才去申请", "2024年3月1号受理，到3月25号还没出决定": the time between
-        gap = date_gap(*dates, question)
-        span = (dates[0].start, dates[1].end)
-        facts.append(Fact(Quantity(gap.days, "日", "days", gap.text, *span), "", lead=True, gap=True))
+    by_week = weekday_gap(question) if len(dates) < 2 else None  # "上周一知道…这周二才交"
+    if len(dates) == 2 or by_week:  # "6月30日到期，6月15日才去申请", "2024年3月1号受理，到3月25号还没出决定"
+        gap = by_week or date_gap(*dates, question)
+        span = (dates[0].start, dates[1].end) if not by_week else (0, len(question))
+        around = question[max(0, span[0] - 8) : span[1] + 12]  # what the dates are of ("…开股东会决定…才去办变更登记")
+        facts.append(Fact(Quantity(gap.days, "日", "days", gap.text, *span), around, lead=True, gap=True))
         if gap.workdays is not None:
-            facts.append(Fact(Quantity(float(gap.workdays), "工作日", "workdays", gap.text, *span), "", lead=True, gap=True))
+            facts.append(Fact(Quantity(float(gap.workdays), "工作日", "workdays", gap.text, *span), around, lead=True,
+                              gap=True))
     return facts
 
 
