@@ -462,7 +462,7 @@ def _contiguous(text: str, first: str, second: str) -> str | None:
 
 def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowledge) -> Answer:
     basis = _basis(ranked)
-    top, checked = _check(q, ranked, basis)
+    top, checked = _check(q, ranked, basis, _statute_words(q, intent, kn))
     decided = None if checked else yesno.decide(q, [s.text for s in top.sentences], sentence_coverage(top),
                                                   _statute_words(q, intent, kn), top.article.text)
     deciding = checked.sentence if checked else decided.quote if decided else None
@@ -544,7 +544,7 @@ CHECK_RANKS = 3  # another of the best few articles may carry the check…
 CHECK_BETTER = 0.25  # …when its conditions fit the asker's case this much better than the main article's
 
 
-def _check(q: str, ranked: list[Candidate], basis: list[tuple[Candidate, Sentence]]):
+def _check(q: str, ranked: list[Candidate], basis: list[tuple[Candidate, Sentence]], synonyms: str = ""):
     """(candidate, eligibility.Assessment) of the article the check rests on: the first cited one whose conditions
     fit the asker's figures (condition feature) — or, when the main article's do, one of the best few that fits
     clearly better ("对法人…处以三千元以下" for a company over "一百元以下…当场收缴"); failing that, the main
@@ -561,7 +561,7 @@ def _check(q: str, ranked: list[Candidate], basis: list[tuple[Candidate, Sentenc
     if rests_on is not None and fit(rests_on) > 0:  # "依照本法第五十一条的规定当场作出…": that article decides first
         chosen = rests_on
     return chosen, eligibility.assess(q, chosen.article, sentence_coverage(chosen), ref(cite(chosen, "")),
-                                      eligibility.day_count(chosen.doc))
+                                      eligibility.day_count(chosen.doc), synonyms)
 
 
 def _basis_candidate(c: Candidate, ranked: list[Candidate]) -> Candidate | None:

@@ -711,17 +711,19 @@ def _lapse_asked(cond: Condition, question: str) -> bool:
 
 
 def assess(question: str, article: Article, score: Callable[[str], float], citation: str,
-           days: DayCount | None = None) -> Assessment | None:
+           days: DayCount | None = None, synonyms: str = "") -> Assessment | None:
     """The checks of the asker's facts against the article's conditions; None when the article states no condition
     the question could be checked against. score: how well a sentence of the article answers the question; days: how
-    the article's law counts its days (day_count)."""
+    the article's law counts its days (day_count); synonyms: the statute words of the question's lay terms, which
+    count as its words when a clause must be stated (股东 → 投资人)."""
     conds = [_in_workdays(c, days) for c in article_conditions(article)]
     said = asker_facts(question)
     facts, cats = _stated(said, conds), asker_categories(question)
     relevant = [c for c in conds if any(_fits(f, c) for f in facts)]
     if relevant:
         asked = [f for f in said if f not in facts]
-        return _with_facts(question, relevant, facts, cats, _asked_about(score, asked, conds), citation)
+        worded = f"（{synonyms}）{question}" if synonyms else question  # before it: its last clause is still the ask
+        return _with_facts(worded, relevant, facts, cats, _asked_about(score, asked, conds), citation)
     if asks_check(question) and (OWN_CASE.search(question) or facts):
         best = max((score(s) for p in article.paragraphs for s in split_sentences(p.text)), default=0.0)
         return _without_facts(question, conds, cats, score, citation, best)
