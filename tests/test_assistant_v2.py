@@ -424,3 +424,15 @@ def test_days_named_by_week():
 def test_a_working_day_limit_from_days_named_by_week(ask):
     a = ask("上周一知道中标结果损害了我们权益，这周二才交的书面质疑，中间没放假，还在期限内吗")
     assert a.verdict == "符合" and "6个工作日" in a.eligibility[0].comparison
+
+
+def test_an_exception_to_the_paragraph_before_is_checked_with_it(ask):
+    # 《反垄断法》第二十四条第二款: "有前款第二项、第三项规定的情形，其中有的经营者市场份额不足十分之一的，不应当推定…"
+    a = ask("我们和另一家企业在这个市场的份额合计有七成，但我们自己只占8%，执法机构能推定我们有支配地位吗？")
+    assert a.verdict == "不符合"
+    assert any("8% < 十分之一" in c.comparison for c in a.eligibility)  # the asker's own share, not the joint one
+
+
+def test_area_in_lay_units(ask):
+    a = ask("在永济盖个社会投资的仓库，建筑面积8000平左右，开工前的审批能不能24个工作日内办完？")
+    assert a.verdict == "符合" and "8000平 < 1万平米" in a.eligibility[0].comparison

@@ -559,8 +559,20 @@ def _measured_fact(cond: Condition, facts: list[Fact], question: str) -> Fact | 
         fitting = [f for f in fitting if all(f is not w for w in wholes)]
     if not fitting:
         return None
-    return max(fitting, key=lambda f: (overlap(f.context, cond.text) + overlap(cond.subject, f.context),
-                                       f.quantity.unit == cond.threshold.unit))
+    return max(fitting, key=lambda f: (overlap(f.context, cond.text) + overlap(cond.subject, f.context)
+                                       + _whose(f, cond), f.quantity.unit == cond.threshold.unit))
+
+
+# Whose figure: several parties' together ("两个经营者…合计", "加起来占80%") or one party's own ("有的经营者", "我们自己只有8%").
+_JOINT_TEXT, _JOINT_SAID = re.compile(r"合计|共同|总和"), re.compile(r"合计|起来|一共|总共|共计|加在一起|几家")
+_ONE_TEXT, _ONE_SAID = re.compile(r"一个|有的|该|其中|单个"), re.compile(r"自己|只有|只占|单独|本身|我们只|我司")
+
+
+def _whose(fact: Fact, cond: Condition) -> float:
+    """+1 when the fact is said of whom the clause measures (together, or one party alone), -1 when of the other."""
+    joint = bool(_JOINT_TEXT.search(cond.text)) or None if not _ONE_TEXT.search(cond.text) else False
+    said = True if _JOINT_SAID.search(fact.context) else False if _ONE_SAID.search(fact.context) else None
+    return 0.0 if joint is None or said is None else 1.0 if joint == said else -1.0
 
 
 def _asks_for_the_bar(cond: Condition, question: str) -> bool:
@@ -682,8 +694,11 @@ def _pick_sentence(conds: list[Condition], score: Callable[[str], float], questi
     chosen = [c for c in conds if c.quote == best]
     by_clause = max(_words_shared(c, question) for c in chosen)
     chosen = [c for c in chosen if _words_shared(c, question) == by_clause]  # "供电五个工作日内", not "供热八个…"
-    joined = [c for c in conds if c not in chosen and (c.within in chosen or any(x.within == c for x in chosen))]
-    return chosen + joined  # a share and the "其中…" share of its part hold together (且)
+    joined = [c for c in conds if c not in chosen and (c.within in chosen or any(x.within == c for x in chosen)
+                                                       or (c.quote.startswith("有前款") and c.negative))]
+    # a share and the "其中…" share of its part hold together (且); so does an exception to the paragraph before
+    # ("有前款第二项、第三项规定的情形，其中有的经营者市场份额不足十分之一的，不应当推定…")
+    return chosen + joined
 
 
 def _words_shared(cond: Condition, question: str) -> int:
