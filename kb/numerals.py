@@ -31,7 +31,7 @@ def cn_to_int(s: str) -> int:
         if c in _DIGITS:
             digit = _DIGITS[c]
         elif c == "万":
-            total += (section + digit) * 10000
+            total += ((section + digit) or 1) * 10000  # "万分之五": 万 alone is ten thousand
             section, digit = 0, 0
         else:
             section += (digit or 1) * _UNITS[c]  # "十" alone means 10

@@ -436,3 +436,12 @@ def test_an_exception_to_the_paragraph_before_is_checked_with_it(ask):
 def test_area_in_lay_units(ask):
     a = ask("在永济盖个社会投资的仓库，建筑面积8000平左右，开工前的审批能不能24个工作日内办完？")
     assert a.verdict == "符合" and "8000平 < 1万平米" in a.eligibility[0].comparison
+
+
+def test_a_form_the_rule_excludes(ask, corpus):
+    # 《政府采购法实施条例》第三十三条: 投标保证金 ≤ 2%，"应当以支票、汇票、本票或者…保函等非现金形式提交"
+    cash = ask("政府采购项目预算500万，招标文件要交10万投标保证金，还写明只收现金，这样合规吗？")
+    assert cash.verdict == "不符合" and any("只收现金" in c.comparison for c in cash.eligibility)
+    assert all(c.quote in corpus.get("zfcgfsstl-2015").article(33).text for c in cash.eligibility)
+    bond = ask("政府采购项目预算500万，招标文件要交5万投标保证金，用保函交，这样合规吗？")
+    assert bond.verdict == "符合"

@@ -33,3 +33,7 @@ def test_an_article_names_the_articles_of_its_law_it_acts_under():
 
     assert basis_articles("依照本法第五十一条的规定当场作出行政处罚决定") == [51]
     assert basis_articles("依照《中华人民共和国公司法》第二条的规定") == []  # another law's
+
+
+def test_ten_thousand_alone():
+    assert cn_to_int("万") == 10000 and cn_to_int("十万") == 100000

@@ -657,6 +657,25 @@ def verdict_of(checks: list[EligibilityCheck]) -> str:
     return UNKNOWN
 
 
+# --- the form a rule requires ------------------------------------------------------------------------------------
+# "投标保证金应当以支票、汇票、本票或者金融机构、担保机构出具的保函等非现金形式提交": a form it excludes, which the
+# question says was demanded ("还说只收现金").
+_NON_FORM = re.compile(r"(?:应当|须|必须)以(?P<forms>[^。；]{2,60}?)等?非(?P<x>[\u4e00-\u9fff]{1,3}?)形式")
+_DEMANDED = r"(?:只收|只要|只能|只接受|只认|必须|要求|非要|限定|要交)"
+
+
+def _form_checks(question: str, article: Article, citation: str) -> list[EligibilityCheck]:
+    out = []
+    for s in article.sentences():
+        m = _NON_FORM.search(s)
+        said = re.search(_DEMANDED + r"[^，。？?]{0,4}" + m.group("x"), question) if m else None
+        if said:
+            out.append(EligibilityCheck(
+                condition=m.group(0), threshold=f"非{m.group('x')}形式", user_value=said.group(0), verdict=UNMET,
+                quote=s, comparison=f"{said.group(0)}（条文：{m.group(0)}）→ {UNMET}", citation=citation))
+    return out
+
+
 # --- the assessment -----------------------------------------------------------------------------------------------
 @dataclass
 class Assessment:
@@ -738,7 +757,12 @@ def assess(question: str, article: Article, score: Callable[[str], float], citat
     if relevant:
         asked = [f for f in said if f not in facts]
         worded = f"（{synonyms}）{question}" if synonyms else question  # before it: its last clause is still the ask
-        return _with_facts(worded, relevant, facts, cats, _asked_about(score, asked, conds), citation)
+        found = _with_facts(worded, relevant, facts, cats, _asked_about(score, asked, conds), citation)
+        forms = _form_checks(question, article, citation)
+        if forms:  # a form the rule excludes was demanded: that alone decides
+            found.checks += forms
+            found.verdict = UNMET
+        return found
     if asks_check(question) and (OWN_CASE.search(question) or facts):
         best = max((score(s) for p in article.paragraphs for s in split_sentences(p.text)), default=0.0)
         return _without_facts(question, conds, cats, score, citation, best)
