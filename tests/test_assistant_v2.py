@@ -445,3 +445,9 @@ def test_a_form_the_rule_excludes(ask, corpus):
     assert all(c.quote in corpus.get("zfcgfsstl-2015").article(33).text for c in cash.eligibility)
     bond = ask("政府采购项目预算500万，招标文件要交5万投标保证金，用保函交，这样合规吗？")
     assert bond.verdict == "符合"
+
+
+def test_a_figure_the_rule_prescribes_for_the_askers_case(ask):
+    # 《保障中小企业款项支付条例》(2025) 第十七条: "未作约定的，按照每日利率万分之五支付逾期利息"
+    a = ask("我们是小微企业，大型国企客户拖款三个月了，合同没约定逾期利息，能按每天万分之五要利息吗")
+    assert a.verdict == "符合" and "万分之五" in a.summary[0].text

@@ -492,8 +492,11 @@ def _in_workdays(cond: Condition, count: DayCount | None) -> Condition:
 
 
 # --- comparing ------------------------------------------------------------------------------------------------
+_NOT = re.compile(r"没有|没(?!收)|未作|未曾|尚未")  # one way of saying "not (yet)": "没约定" says "未作约定"
+
+
 def bigrams(text: str) -> set[str]:
-    text = re.sub(r"[\s，。；：、？！?“”（）()]", "", text)
+    text = _NOT.sub("未", re.sub(r"[\s，。；：、？！?“”（）()]", "", text))
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 

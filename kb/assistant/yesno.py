@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kb.quantities import find_quantities
 from kb.assistant.eligibility import (
     MET,
     OWN_CASE,
@@ -112,7 +113,7 @@ def decide(question: str, sentences: list[str], score: Callable[[str], float], s
     for part in asked_parts(question):
         words, asked = f"{part}，{synonyms}", _asks(part)
         for s in near:
-            found = (_by_list(part, s) or _by_item(words, s, article_text, asked, own)
+            found = (_by_list(part, s) or _by_prescribed(question, s) or _by_item(words, s, article_text, asked, own)
                      or _by_modal(words, s, asked, own, article_text))
             if found:
                 return found
@@ -211,6 +212,25 @@ def _list_items(article_text: str, pos: int) -> list[str]:
     while hi + 1 < len(lines) and (_ITEM_LINE.match(lines[hi + 1]) or not lines[hi + 1].strip()):
         hi += 1
     return [_ITEM_LINE.sub("", x).rstrip("；。") for x in lines[lo : hi + 1] if _ITEM_LINE.match(x)]
+
+
+# A figure a rule prescribes for its case: "未作约定的，按照每日利率万分之五支付逾期利息".
+_PRESCRIBED = re.compile(r"^(?P<case>[^，。；]{2,30}的)[，,](?:应当)?(?:按照|按)")
+
+
+def _by_prescribed(question: str, sentence: str) -> Decision | None:
+    """The asker's case is the rule's ("合同没约定逾期利息") and they ask to apply a figure ("能按每天万分之五要吗"): 符合
+    when it is the figure prescribed, 不符合 when it is another of its kind."""
+    m = _PRESCRIBED.match(sentence)
+    if m is None or not _any_stated(m.group("case"), question):
+        return None
+    rule = {(q.dimension, q.unit): q for q in find_quantities(sentence[m.end() :])}
+    for q in find_quantities(question, lay=True):
+        if (q.dimension, q.unit) in rule:
+            prescribed = rule[(q.dimension, q.unit)]
+            verdict = MET if q.value == prescribed.value else UNMET
+            return Decision(verdict, sentence, sentence, f"{q.text}{'=' if verdict == MET else '≠'}{prescribed.text}（{m.group('case')}，按{prescribed.text}）")
+    return None
 
 
 def _stated(condition: str, question: str) -> bool:
