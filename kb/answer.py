@@ -485,6 +485,9 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
     if checked:
         answer.eligibility, answer.verdict = checked.checks, checked.verdict
         answer.summary.insert(0, SummaryItem("条件", "条件对照（依据上述条文）", "；".join(c.comparison for c in checked.checks)))
+        count = eligibility.day_count(top.doc)
+        if count and any(count.citation in c.comparison for c in checked.checks):  # the article that makes 日 工作日
+            answer.citations.append(cite_article(top.doc, count.article, count.article.text))
     elif decided:
         answer.verdict = decided.verdict
         answer.summary.insert(0, SummaryItem("判断", "判断依据", decided.reason))

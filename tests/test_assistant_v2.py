@@ -295,6 +295,7 @@ def test_a_law_that_counts_working_days_is_read_so(ask):
     a = ask("执法队2024年6月14号(周五)告诉我可以要求听证，我20号周四才提出来，还算数吗")
     assert a.verdict == "符合" and "4个工作日" in a.eligibility[0].comparison
     assert "第八十五条" in a.eligibility[0].comparison
+    assert ("xzcff-2021", 85) in [(c.doc_id, c.article) for c in a.citations]  # the counting rule is cited too
     late = ask("执法队2024年6月14号(周五)告诉我可以要求听证，我24号才提出来，还算数吗")  # 6 working days
     assert late.verdict == "不符合"
     # calendar days only bound the working days: 8 days may be 5 or 6 of them

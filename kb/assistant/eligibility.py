@@ -470,6 +470,7 @@ class DayCount:
 
     terms: frozenset[str] | None  # the terms it names ("五日"); None: every time limit of the document
     citation: str  # "《行政处罚法》第八十五条"
+    article: Article  # that article, cited with any check that counts by it
 
     def covers(self, threshold: Quantity) -> bool:
         written_in_days = threshold.unit == "日" and threshold.text.endswith("日") and "工作日" not in threshold.text
@@ -481,7 +482,7 @@ def day_count(doc: Document) -> DayCount | None:
         listed, every = _WORKDAY_TERMS.search(article.text), _WORKDAY_ALL.search(article.text)
         if listed or every:
             terms = frozenset(re.findall(r"“([^”]+)”", listed.group(1))) if listed else None
-            return DayCount(terms, f"《{doc.title}》{article.label}")
+            return DayCount(terms, f"《{doc.title}》{article.label}", article)
     return None
 
 
