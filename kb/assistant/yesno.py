@@ -24,6 +24,7 @@ from kb.assistant.eligibility import (
     lead_in,
     overlap,
     proviso,
+    states,
     text_categories,
 )
 
@@ -236,8 +237,9 @@ def _by_prescribed(question: str, sentence: str) -> Decision | None:
 def _stated(condition: str, question: str) -> bool:
     """The question describes the condition: in its words, or naming its category in lay words (个体户 for
     "个体工商户…的") with some of the rest."""
-    share = overlap(condition, question)
-    return share >= STATED or (share >= STATED / 2 and bool(text_categories(condition) & asker_categories(question)))
+    if states(question, condition):
+        return True
+    return overlap(condition, question) >= STATED / 2 and bool(text_categories(condition) & asker_categories(question))
 
 
 def _by_list(question: str, sentence: str) -> Decision | None:
