@@ -464,7 +464,7 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
     basis = _basis(ranked)
     top, checked = _check(q, ranked, basis, _statute_words(q, intent, kn))
     decided = None if checked else yesno.decide(q, [s.text for s in top.sentences], sentence_coverage(top),
-                                                  _statute_words(q, intent, kn), top.article.text)
+                                                  _statute_words(q, intent, kn), top.article.text, top.doc.title)
     deciding = checked.sentence if checked else decided.quote if decided else None
     if deciding:  # the main quote is the sentence the verdict rests on, with the lead-in of an item
         widened = _widen(top.article.text, Sentence(deciding, top.best.coverage, top.best.evidence))

@@ -322,6 +322,12 @@ def test_an_item_the_asker_describes_takes_the_rule_of_its_list(ask, corpus):
     assert a.verdict == "符合" and (a.citations[0].doc_id, a.citations[0].article) == ("bdcdj-2019", 14)
     assert "继承、接受遗赠取得不动产权利的" in a.citations[0].quote
     assert a.citations[0].quote in corpus.get("bdcdj-2019").article(14).text
+    # named even where the article's 双方 rule shares more of the question's words ("过户")
+    transfer = ask("我爸去世了，房子由我继承，办不动产过户我一个人去申请可以吗？")
+    assert transfer.verdict == "符合"
+    # a buyer is in no item: the title's words ("登记") name none ("异议登记的")
+    buyer = ask("买了套二手房，卖家一直拖着不去，我一个人能去办过户登记吗")
+    assert buyer.verdict != "符合"
 
 
 def test_an_extension_capped_as_a_whole_and_said_in_lay_words(ask):

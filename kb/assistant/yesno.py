@@ -101,10 +101,11 @@ def asked_parts(question: str) -> list[str]:
 
 
 def decide(question: str, sentences: list[str], score: Callable[[str], float], synonyms: str = "",
-           article_text: str = "") -> Decision | None:
+           article_text: str = "", given: str = "") -> Decision | None:
     """The decision of the best sentence that decides one of the question's yes/no parts; None when none does.
     synonyms: the statute words of the question's lay terms, which count as its words ("LPR"); article_text: the
-    article the sentences are of, for the lead-in of an item ("有下列情形之一的，可以由当事人单方申请：").
+    article the sentences are of, for the lead-in of an item ("有下列情形之一的，可以由当事人单方申请："); given: words
+    that go without saying (the law's title: "登记" in 《不动产登记暂行条例》 names no item).
     """
     if not sentences:
         return None
@@ -116,6 +117,10 @@ def decide(question: str, sentences: list[str], score: Callable[[str], float], s
         for s in near:
             found = (_by_list(part, s) or _by_prescribed(question, s) or _by_item(words, s, article_text, asked, own)
                      or _by_modal(words, s, asked, own, article_text))
+            if found:
+                return found
+        for s in sorted(sentences, key=score, reverse=True):  # an item the question names decides even when other
+            found = _by_item(words, s, article_text, asked, own, given)  # sentences share more of its words (继承)
             if found:
                 return found
     return None
@@ -163,29 +168,32 @@ def _case(sentence: str, modal_at: int) -> str:
     return head[: end + 1].strip() if end >= 2 and "下列" not in head else ""
 
 
-def _any_stated(case: str, question: str) -> bool:
+def _any_stated(case: str, question: str, given: str = "") -> bool:
     """The question describes the case, or one of its alternatives ("A的，或者B、C，或者D的")."""
     parts = _ALTERNATIVES.split(re.sub(r"^(?:涉及|属于|有)", "", case))
     parts[-1] = re.sub(r"等[^、，；]*$", "", parts[-1])  # "婚姻、收养、继承等人身关系的": the last named is 继承
     pieces = [case] + [p.strip("的") for p in parts if len(p.strip("的")) >= 2]
-    return any(_stated(p, question) for p in pieces)
+    return any(_stated(p, question, given) for p in pieces)
 
 
-def _by_item(question: str, sentence: str, article_text: str, asked: str, own: bool) -> Decision | None:
+def _by_item(question: str, sentence: str, article_text: str, asked: str, own: bool, given: str = "") -> Decision | None:
     """An item of a list ("（二）继承、接受遗赠取得不动产权利的；") the question describes takes the rule of the list's
     lead-in ("有下列情形之一的，可以由当事人单方申请："); its act need only share words with the question, the item
     having said which case it is."""
     line = sentence.split("\n")[-1]
     if not article_text or not _ITEM_LINE.match(line):
         return None
-    item = _ITEM_LINE.sub("", line).rstrip("；。")
     pos = article_text.find(line)
     head = lead_in(article_text, pos) if pos >= 0 else ""
-    if not head or not _any_stated(item, question):
+    items = _list_items(article_text, pos) if head else []
+    own_item = _ITEM_LINE.sub("", line).rstrip("；。")
+    # the sentence's own item, or — for the lead-in's sentence, which holds the first item — any item of its list
+    stated = [i for i in ([own_item] + items if "\n" in sentence else [own_item]) if _any_stated(i, question, given)]
+    if not stated:
         return None
+    item = stated[0]
     if _ALL_OF.search(head):  # "同时符合下列条件的，视为可靠的电子签名": every item must hold
-        items = _list_items(article_text, pos)
-        unsaid = [i for i in items if not _any_stated(i, question)]
+        unsaid = [i for i in items if not _any_stated(i, question, given)]
         verdict = UNKNOWN if unsaid else MET
         reason = f"还须说明：{'；'.join(unsaid)}" if unsaid else f"条文所列条件均已具备：{head}"
         return Decision(verdict, head.rstrip("："), sentence, reason)
@@ -234,10 +242,10 @@ def _by_prescribed(question: str, sentence: str) -> Decision | None:
     return None
 
 
-def _stated(condition: str, question: str) -> bool:
+def _stated(condition: str, question: str, given: str = "") -> bool:
     """The question describes the condition: in its words, or naming its category in lay words (个体户 for
     "个体工商户…的") with some of the rest."""
-    if states(question, condition):
+    if states(question, condition, given):
         return True
     return overlap(condition, question) >= STATED / 2 and bool(text_categories(condition) & asker_categories(question))
 
