@@ -528,6 +528,8 @@ def _fits(fact: Fact, cond: Condition) -> bool:
         return fact.quantity.dimension in ("percent",) + _PARTS
     if cond.counted and fact.quantity.dimension == "days":  # calendar days bound the working days (compare)
         return True
+    if fact.quantity.dimension == "count" and not bigrams(fact.context) & bigrams(cond.text):
+        return False  # "4个周末" is no count of "两个以上部门": a bare count must share words with what it counts
     return (fact.quantity.dimension, fact.quantity.unit) == (cond.threshold.dimension, cond.threshold.unit)
 
 
