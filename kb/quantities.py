@@ -264,3 +264,9 @@ def weekday_gap(text: str) -> DateGap | None:
     words = f"{days[0].group()}与{days[1].group()}"
     return DateGap(float(second - first), work if exact else None,
                    f"{words}相隔{second - first}天（其间{work}个工作日{'' if exact else '，未计节假日'}）")
+
+
+def workdays_at_most(days: float) -> float:
+    """A ceiling for the working days in a stretch of calendar days: all but two in each full week, plus the two
+    weekend days a holiday can make working days (调休)."""
+    return min(days, days - 2 * (days // 7) + 2)

@@ -86,8 +86,11 @@ def test_a_limit_that_may_be_extended_is_open_until_the_question_says_whether_it
     assert _check_on(approved, LICENCE_DECISION).verdict == approved.verdict == "符合"
     too_late = ask("申请行政许可，受理后第35个工作日才拿到决定，中间局领导批准延期了，这合规吗？")
     assert _check_on(too_late, LICENCE_DECISION).verdict == too_late.verdict == "不符合"
-    # 《行政许可法》第八十二条 counts working days: 35 calendar days may be within 二十日 + 十日 of them
-    unsure = ask("申请行政许可，受理后第35天才拿到决定，中间局领导批准延期了，这合规吗？")
+    # 《行政许可法》第八十二条 counts working days: 35 calendar days are at most 27 of them, within 二十日 + 十日;
+    # 45 may be 22 to 35 of them
+    sure = ask("申请行政许可，受理后第35天才拿到决定，中间局领导批准延期了，这合规吗？")
+    assert _check_on(sure, LICENCE_DECISION).verdict == "符合"
+    unsure = ask("申请行政许可，受理后第45天才拿到决定，中间局领导批准延期了，这合规吗？")
     assert _check_on(unsure, LICENCE_DECISION).verdict == "无法判断" and "工作日" in unsure.eligibility[0].missing
 
 
@@ -341,10 +344,16 @@ def test_an_extension_capped_as_a_whole_and_said_in_lay_words(ask):
     assert notified.verdict == "符合"
 
 
-def test_many_calendar_days_are_surely_more_working_days():
-    from kb.quantities import workdays_at_least
+def test_calendar_days_bound_the_working_days_in_them():
+    from kb.quantities import workdays_at_least, workdays_at_most
 
     assert workdays_at_least(120) > 30 and workdays_at_least(8) < 5 and workdays_at_least(30) <= 22
+    assert workdays_at_most(23) == 19 and workdays_at_most(3) == 3  # 23 days hold at least three weekends
+
+
+def test_a_few_calendar_days_are_surely_within_a_working_day_limit(ask):
+    a = ask("3月3号窗口受理了我的许可申请，今天3月26号还没出决定，也没说要延期，这还在法定期限内吗？")
+    assert a.verdict == "符合" and "个工作日" in a.eligibility[0].comparison
 
 
 def test_relative_and_yearly_dates():

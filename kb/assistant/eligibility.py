@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from kb import errors
 from kb.models import Article, Document, EligibilityCheck, split_sentences
-from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, weekday_gap, workdays_at_least
+from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, weekday_gap, workdays_at_least, workdays_at_most
 
 MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
 STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated…
@@ -615,15 +615,18 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
                                 verdict=MET, quote=cond.default, citation=citation,
                                 comparison=f"{shown}为双方约定（条文：合同另有约定的，从其约定）→ {MET}")
+    if fact.quantity.dimension == "days" and cond.threshold.dimension == "workdays":
+        # the working days in a stretch of calendar days lie between a floor and a ceiling: decided where both agree
+        low, value = workdays_at_least(value), workdays_at_most(value)
+        shown = f"{shown}（约{low:.0f}至{value:.0f}个工作日）"
+        at_low, at_high = _holds(low, cond, question)[0], _holds(value, cond, question)[0]
+        if at_low != at_high and None not in (at_low, at_high):  # an open extension is named below instead
+            return unknown(cond, citation, shown, f"其间的工作日天数（{cond.counted}：按工作日计算）")
     holds, extended = _holds(value, cond, question)
     if cond.extension is not None:
         cond = replace(cond, quote=cond.extension.quote)
     if holds is None:  # within the extension, and the question does not say whether it applies
         return unknown(cond, citation, shown, f"{cond.extension.grounds}（可延长{cond.extension.amount.text}）")
-    if fact.quantity.dimension == "days" and cond.threshold.dimension == "workdays":
-        # the working days in a stretch of calendar days lie between a floor and the days themselves
-        if _holds(workdays_at_least(value), cond, question)[0] != holds:
-            return unknown(cond, citation, shown, f"其间的工作日天数（{cond.counted}：按工作日计算）")
     law = re.match(r"《([^》]+)》", citation)  # its title's words go without saying
     gated = cond.qualifier or cond.bar_within
     unstated = [c for c in cond.others if not states(question, c, law.group(1) if law else "")] if gated else []
