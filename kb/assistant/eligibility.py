@@ -46,7 +46,7 @@ _SUFFIX_RE = re.compile(r"^\s*(?:" + "|".join(f"(?P<s{i}>{w})" for i, (w, _) in 
 # A share of something: "不得超过中标合同金额的10%", "不超过原合同采购金额百分之十", "占…预算总额的百分之三十以上".
 _SHARE_OF = re.compile(r"(?P<cmp>不得超过|不超过|不得低于|不低于|不少于|不得少于|占)(?P<base>[^，。；：、（）]{2,24}?)的?$")
 _CLAUSE_CUT = re.compile(r"[，；。：（）()\n]|、(?=对)")  # "对公民处以…、对法人…处以…" are two clauses
-_ITEM = re.compile(r"^\s*（[一二三四五六七八九十]+）")
+ITEM = re.compile(r"^\s*（[一二三四五六七八九十]+）")
 # What makes meeting a condition a bar: a prohibition or a denial after it ("可以不" is a permission).
 _NEGATIVE = re.compile(r"(?<!可以)(?<!可)(?:不得|禁止|严禁|不应当|不应|不予|不能|不准|不再|无权|不适用)")
 _NEGATED_ASK = "(?:不|免|无需|不用|不必|没)"
@@ -263,7 +263,7 @@ def _share(sentence: str, q: Quantity, clause_lo: int, op: str | None) -> tuple[
 def lead_in(article_text: str, sentence_start: int) -> str:
     """The line that introduces the item a sentence is ("有下列情形之一的，不得担任…：")."""
     for line in reversed(article_text[:sentence_start].split("\n")[:-1]):
-        if _ITEM.match(line):
+        if ITEM.match(line):
             continue
         return line if line.rstrip().endswith("：") else ""
     return ""
@@ -303,7 +303,7 @@ def _subject_scope(sentence: str, clause_lo: int) -> frozenset[str]:
 def sentence_conditions(article: Article, sentence: str, inherited: frozenset[str] = frozenset()) -> list[Condition]:
     """Every figure of the sentence bound by a comparator, as a Condition."""
     pos = article.text.find(sentence)
-    item = bool(_ITEM.match(sentence.split("\n")[-1]))
+    item = bool(ITEM.match(sentence.split("\n")[-1]))
     head = lead_in(article.text, pos + sentence.rfind("\n") + 1) if pos >= 0 and item else ""
     out = []
     for q in find_quantities(sentence):

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kb.quantities import find_quantities
 from kb.assistant.eligibility import (
+    ITEM,
     MET,
     OWN_CASE,
     STATED,
@@ -27,6 +27,7 @@ from kb.assistant.eligibility import (
     states,
     text_categories,
 )
+from kb.quantities import find_quantities
 
 YES, NO, DEPENDS = "是", "否", "视情况"
 MATCH = 0.34  # share of the act's character pairs the question must repeat for it to describe that act
@@ -80,7 +81,6 @@ _ANSWER = {  # (what is asked, what the text says) → 是/否 for a general que
     ("duty", "required"): YES, ("duty", "exempt"): NO, ("duty", "permitted"): NO, ("duty", "prohibited"): NO,
 }
 _COMPLIANCE = {"prohibited": UNMET, "permitted": MET, "exempt": MET}  # the asker's own case, may they / is it a breach
-_ITEM_LINE = re.compile(r"^\s*（[一二三四五六七八九十]+）")
 _ALTERNATIVES = re.compile(r"[，、；]?或者|[，、；]")
 
 
@@ -163,7 +163,7 @@ def _decision(kind: str, asked: str, own: bool, words: str, sentence: str, reaso
 
 def _case(sentence: str, modal_at: int) -> str:
     """The "…的" case a modal's rule is for, when the sentence opens with one ("…，或者被列入经营异常名录的，不适用…")."""
-    head = _ITEM_LINE.sub("", sentence[:modal_at])
+    head = ITEM.sub("", sentence[:modal_at])
     end = head.rfind("的，")
     return head[: end + 1].strip() if end >= 2 and "下列" not in head else ""
 
@@ -181,12 +181,12 @@ def _by_item(question: str, sentence: str, article_text: str, asked: str, own: b
     lead-in ("有下列情形之一的，可以由当事人单方申请："); its act need only share words with the question, the item
     having said which case it is."""
     line = sentence.split("\n")[-1]
-    if not article_text or not _ITEM_LINE.match(line):
+    if not article_text or not ITEM.match(line):
         return None
     pos = article_text.find(line)
     head = lead_in(article_text, pos) if pos >= 0 else ""
     items = _list_items(article_text, pos) if head else []
-    own_item = _ITEM_LINE.sub("", line).rstrip("；。")
+    own_item = ITEM.sub("", line).rstrip("；。")
     # the sentence's own item, or — for the lead-in's sentence, which holds the first item — any item of its list
     stated = [i for i in ([own_item] + items if "\n" in sentence else [own_item]) if _any_stated(i, question, given)]
     if not stated:
@@ -215,12 +215,12 @@ def _list_items(article_text: str, pos: int) -> list[str]:
     lines = article_text.split("\n")
     at = article_text[:pos].count("\n")
     lo = at
-    while lo > 0 and _ITEM_LINE.match(lines[lo - 1]) or (lo > 0 and not lines[lo - 1].strip()):
+    while lo > 0 and ITEM.match(lines[lo - 1]) or (lo > 0 and not lines[lo - 1].strip()):
         lo -= 1
     hi = at
-    while hi + 1 < len(lines) and (_ITEM_LINE.match(lines[hi + 1]) or not lines[hi + 1].strip()):
+    while hi + 1 < len(lines) and (ITEM.match(lines[hi + 1]) or not lines[hi + 1].strip()):
         hi += 1
-    return [_ITEM_LINE.sub("", x).rstrip("；。") for x in lines[lo : hi + 1] if _ITEM_LINE.match(x)]
+    return [ITEM.sub("", x).rstrip("；。") for x in lines[lo : hi + 1] if ITEM.match(x)]
 
 
 # A figure a rule prescribes for its case: "未作约定的，按照每日利率万分之五支付逾期利息".
