@@ -467,3 +467,11 @@ def test_a_figure_the_rule_prescribes_for_the_askers_case(ask):
     # 《保障中小企业款项支付条例》(2025) 第十七条: "未作约定的，按照每日利率万分之五支付逾期利息"
     a = ask("我们是小微企业，大型国企客户拖款三个月了，合同没约定逾期利息，能按每天万分之五要利息吗")
     assert a.verdict == "符合" and "万分之五" in a.summary[0].text
+
+
+def test_lay_words_for_the_case_of_a_rule(ask):
+    # statute words of lay terms (kb/data/synonyms.tsv) count when a case or an item must be stated
+    unwritten = ask("我们小公司给区里一家事业单位供货，对方拖款半年，合同里没写逾期利息，能按每天万分之五要利息吗？")
+    assert unwritten.verdict == "符合"  # 没写 → 未作约定
+    will = ask("我爸走了，房子遗嘱留给我一个人，我能自己单独去办不动产登记吗？")
+    assert will.verdict == "符合"  # 遗嘱 → 继承、接受遗赠

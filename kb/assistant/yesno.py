@@ -115,7 +115,7 @@ def decide(question: str, sentences: list[str], score: Callable[[str], float], s
     for part in asked_parts(question):
         words, asked = f"{part}，{synonyms}", _asks(part)
         for s in near:
-            found = (_by_list(part, s) or _by_prescribed(question, s) or _by_item(words, s, article_text, asked, own)
+            found = (_by_list(part, s) or _by_prescribed(words, s) or _by_item(words, s, article_text, asked, own)
                      or _by_modal(words, s, asked, own, article_text))
             if found:
                 return found
