@@ -739,11 +739,13 @@ def condition_fit(facts: list[Fact], cats: set[str], article: Article, days: Day
                   question: str = "") -> float:
     """How well the article's conditions fit the asker's case: 0 when none is on a kind of figure they state, else
     1 + the best share of a fact's surrounding words in the clause of a condition on it ("交50万元投标保证金" fits
-    "投标保证金不得超过…的2%" better than "可以处5万元以下的罚款") + 0.5 when that condition is scoped to a
-    category the asker names (公司 for "对法人或者其他组织处以三千元以下")."""
+    "投标保证金不得超过…的2%" better than "可以处5万元以下的罚款") + 0.5 when that condition is scoped to the
+    category the asker names among the article's alternatives (公司 for "对法人或者其他组织处以三千元以下" beside
+    "对公民处以二百元以下"; not 公司 for "…法人的法定代表人", which has no rival)."""
     conds = [_in_workdays(c, days) for c in article_conditions(article)] if facts else []
     pairs = [(f, c) for c in conds for f in facts if _fits(f, c)]
-    return max((1.0 + overlap(f.context, c.text) + 0.5 * bool(c.scope & cats) + 0.5 * _lapse_asked(c, question)
+    split = _distinguishing([c for c in conds if c.scope]) if pairs else frozenset()
+    return max((1.0 + overlap(f.context, c.text) + 0.5 * bool(c.scope & cats & split) + 0.5 * _lapse_asked(c, question)
                 for f, c in pairs), default=0.0)
 
 
