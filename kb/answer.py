@@ -465,6 +465,9 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
     top, checked = _check(q, ranked, basis, _statute_words(q, intent, kn))
     decided = None if checked else yesno.decide(q, [s.text for s in top.sentences], sentence_coverage(top),
                                                   _statute_words(q, intent, kn), top.article.text, top.doc.title)
+    if not checked and decided is None:  # a status fixed at a time decides wherever among the best it is stated
+        top, decided = next(((c, d) for c in ranked[:TIME_OF_RANKS] for s in c.sentences
+                             if (d := yesno.by_time_of(q, s.text))), (top, None))
     deciding = checked.sentence if checked else decided.quote if decided else None
     if deciding:  # the main quote is the sentence the verdict rests on, with the lead-in of an item
         widened = _widen(top.article.text, Sentence(deciding, top.best.coverage, top.best.evidence))
@@ -502,6 +505,7 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
 
 
 STEP_RANKS = 6  # a procedure's articles are among the best few candidates
+TIME_OF_RANKS = 10  # "依合同订立时的企业规模类型确定" is a definition: it ranks below the rules it qualifies
 STEP_MARGIN_OTHER = 1.0  # a lone article of another document must be ranked this close (logit) to the best
 
 

@@ -475,3 +475,12 @@ def test_lay_words_for_the_case_of_a_rule(ask):
     assert unwritten.verdict == "符合"  # 没写 → 未作约定
     will = ask("我爸走了，房子遗嘱留给我一个人，我能自己单独去办不动产登记吗？")
     assert will.verdict == "符合"  # 遗嘱 → 继承、接受遗赠
+
+
+def test_a_status_fixed_at_a_time(ask, corpus):
+    # 《保障中小企业款项支付条例》(2025) 第三条: "中小企业、大型企业依合同订立时的企业规模类型确定" — a definition that ranks
+    # below the rules it qualifies, found among the best candidates
+    a = ask("签合同那会我们还是小企业，现在做大了算大型企业，这笔被大企业拖的款还能按中小企业款项保护来维权吗？")
+    assert a.verdict == "符合" and (a.citations[0].doc_id, a.citations[0].article) == ("kxzf-2025", 3)
+    assert "依合同订立时的企业规模类型确定" in a.citations[0].quote
+    assert a.citations[0].quote in corpus.get("kxzf-2025").article(3).text

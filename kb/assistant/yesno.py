@@ -242,6 +242,30 @@ def _by_prescribed(question: str, sentence: str) -> Decision | None:
     return None
 
 
+# "中小企业、大型企业依合同订立时的企业规模类型确定": what counts is what the asker was at that time.
+_TIME_OF = re.compile(r"(?P<who>[^，。；]{2,20}?)依(?P<when>[^，。；]{2,12}?)时的(?P<what>[^，。；]{2,12}?)确定")
+
+
+def by_time_of(question: str, sentence: str) -> Decision | None:
+    """A status fixed at a time: the question's clause about that time ("签合同那会儿我们还是小企业") names what the
+    asker was then; 符合 when that is the category the question asks to be treated as (its last clause: "还能按中小企业
+    …吗"), 不符合 when it is another of the rule's ("签合同时我们是大企业")."""
+    m = _TIME_OF.search(sentence)
+    if m is None:
+        return None
+    clauses = [c for c in re.split(r"[，,。；？?]", question) if c.strip()]
+    when = bigrams(m.group("when"))
+    then = max(clauses, key=lambda c: len(bigrams(c) & when))
+    named = text_categories(m.group("who"))  # 中小企业、大型企业
+    treated_as = re.search(r"(?:按|作为|以|算)(?P<as>[^，。？?]{2,10})", clauses[-1])  # "按中小企业…", not "被大企业拖"
+    was = asker_categories(then) & named
+    wanted = asker_categories(treated_as.group("as") if treated_as else clauses[-1]) & named
+    if not bigrams(then) & when or not was or not wanted or then == clauses[-1]:
+        return None
+    words = m.group(0)
+    return Decision(MET if wanted <= was else UNMET, words, sentence, f"条文写明“{words}”：按“{then.strip()}”时的情况认定")
+
+
 def _stated(condition: str, question: str, given: str = "") -> bool:
     """The question describes the condition: in its words, or naming its category in lay words (个体户 for
     "个体工商户…的") with some of the rest."""
