@@ -462,9 +462,10 @@ def _contiguous(text: str, first: str, second: str) -> str | None:
 
 def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowledge) -> Answer:
     basis = _basis(ranked)
-    top, checked = _check(q, ranked, basis, _statute_words(q, intent, kn))
+    statute_words = _statute_words(q, intent, kn)
+    top, checked = _check(q, ranked, basis, statute_words)
     decided = None if checked else yesno.decide(q, [s.text for s in top.sentences], sentence_coverage(top),
-                                                  _statute_words(q, intent, kn), top.article.text, top.doc.title)
+                                                  statute_words, top.article.text, top.doc.title)
     if not checked and decided is None:  # a status fixed at a time decides wherever among the best it is stated
         top, decided = next(((c, d) for c in ranked[:TIME_OF_RANKS] for s in c.sentences
                              if (d := yesno.by_time_of(q, s.text))), (top, None))
@@ -488,7 +489,7 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
     if checked:
         answer.eligibility, answer.verdict = checked.checks, checked.verdict
         answer.summary.insert(0, SummaryItem("条件", "条件对照（依据上述条文）", "；".join(c.comparison for c in checked.checks)))
-        count = eligibility.day_count(top.doc)
+        count = checked.days
         if count and any(count.citation in c.comparison for c in checked.checks):  # the article that makes 日 工作日
             answer.citations.append(cite_article(top.doc, count.article, count.article.text))
     elif decided:

@@ -151,6 +151,11 @@ _WEEKDAY = re.compile(r"^\s*[（(]?\s*(?:周|星期|礼拜)(?P<w>[一二三四�
 _WEEKDAYS = "一二三四五六日"
 
 
+def _weekday(name: str) -> int:
+    """0 for 周一 … 6 for 周日 / 周天."""
+    return _WEEKDAYS.index("日" if name == "天" else name)
+
+
 @dataclass(frozen=True)
 class CalendarDate:
     year: int | None
@@ -180,7 +185,7 @@ def calendar_dates(text: str) -> list[CalendarDate]:
             if g["rel"] and text[m.end() : m.end() + 4].lstrip().startswith(("19", "20")):
                 continue  # "今年2025年": the year that follows says it
         w = _WEEKDAY.match(text[m.end() :])
-        weekday = _WEEKDAYS.index("日" if w.group("w") == "天" else w.group("w")) if w else None
+        weekday = _weekday(w.group("w")) if w else None
         if (month is None or 1 <= month <= 12) and (day is None or 1 <= day <= 31) and (month or not day):
             out.append(CalendarDate(year, int(month) if month else None, int(day) if day else None, weekday,
                                     m.start(), m.end()))
@@ -256,8 +261,7 @@ def weekday_gap(text: str) -> DateGap | None:
     days = [m for m in _WEEK_DAY.finditer(text or "") if m.group("week") or not calendar_dates(text[m.start() - 6 : m.start()])]
     if len(days) < 2:
         return None
-    a, b = (_WEEK_OFFSET[m.group("week")] * 7 + _WEEKDAYS.index("日" if m.group("w") == "天" else m.group("w"))
-            for m in days[:2])
+    a, b = (_WEEK_OFFSET[m.group("week")] * 7 + _weekday(m.group("w")) for m in days[:2])
     first, second = sorted((a, b))
     work = sum(1 for d in range(first + 1, second + 1) if d % 7 < 5)
     exact = bool(_NO_HOLIDAY.search(text))

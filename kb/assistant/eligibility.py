@@ -356,7 +356,6 @@ def _article_conditions(article: Article) -> list[Condition]:
     return out
 
 
-
 _LAPSE = re.compile(r"^[^。；]{0,40}?[，,]逾期[^，。；]{0,8}的[，,](?P<then>[^。；]+)")
 
 
@@ -576,7 +575,7 @@ _ONE_TEXT, _ONE_SAID = re.compile(r"一个|有的|该|其中|单个"), re.compil
 
 def _whose(fact: Fact, cond: Condition) -> float:
     """+1 when the fact is said of whom the clause measures (together, or one party alone), -1 when of the other."""
-    joint = bool(_JOINT_TEXT.search(cond.text)) or None if not _ONE_TEXT.search(cond.text) else False
+    joint = False if _ONE_TEXT.search(cond.text) else True if _JOINT_TEXT.search(cond.text) else None
     said = True if _JOINT_SAID.search(fact.context) else False if _ONE_SAID.search(fact.context) else None
     return 0.0 if joint is None or said is None else 1.0 if joint == said else -1.0
 
@@ -615,14 +614,16 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
                                 verdict=MET, quote=cond.default, citation=citation,
                                 comparison=f"{shown}为双方约定（条文：合同另有约定的，从其约定）→ {MET}")
+    low = None
     if fact.quantity.dimension == "days" and cond.threshold.dimension == "workdays":
         # the working days in a stretch of calendar days lie between a floor and a ceiling: decided where both agree
         low, value = workdays_at_least(value), workdays_at_most(value)
         shown = f"{shown}（约{low:.0f}至{value:.0f}个工作日）"
-        at_low, at_high = _holds(low, cond, question)[0], _holds(value, cond, question)[0]
-        if at_low != at_high and None not in (at_low, at_high):  # an open extension is named below instead
-            return unknown(cond, citation, shown, f"其间的工作日天数（{cond.counted}：按工作日计算）")
     holds, extended = _holds(value, cond, question)
+    if low is not None:
+        at_low = _holds(low, cond, question)[0]
+        if at_low != holds and None not in (at_low, holds):  # an open extension is named below instead
+            return unknown(cond, citation, shown, f"其间的工作日天数（{cond.counted}：按工作日计算）")
     if cond.extension is not None:
         cond = replace(cond, quote=cond.extension.quote)
     if holds is None:  # within the extension, and the question does not say whether it applies
@@ -691,6 +692,7 @@ class Assessment:
     checks: list[EligibilityCheck]
     verdict: str
     sentence: str  # the sentence the checks rest on (exact article text)
+    days: DayCount | None = None  # how the article's law counts its days, when the checks compared by it
 
 
 def _distinguishing(conds: list[Condition]) -> frozenset[str]:
@@ -773,6 +775,7 @@ def assess(question: str, article: Article, score: Callable[[str], float], citat
         if forms:  # a form the rule excludes was demanded: that alone decides
             found.checks += forms
             found.verdict = UNMET
+        found.days = days
         return found
     if asks_check(question) and (OWN_CASE.search(question) or facts):
         best = max((score(s) for p in article.paragraphs for s in split_sentences(p.text)), default=0.0)

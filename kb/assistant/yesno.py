@@ -215,7 +215,7 @@ def _list_items(article_text: str, pos: int) -> list[str]:
     lines = article_text.split("\n")
     at = article_text[:pos].count("\n")
     lo = at
-    while lo > 0 and ITEM.match(lines[lo - 1]) or (lo > 0 and not lines[lo - 1].strip()):
+    while lo > 0 and (ITEM.match(lines[lo - 1]) or not lines[lo - 1].strip()):
         lo -= 1
     hi = at
     while hi + 1 < len(lines) and (ITEM.match(lines[hi + 1]) or not lines[hi + 1].strip()):
