@@ -258,7 +258,7 @@ _NO_HOLIDAY = re.compile(r"没(?:有)?放假|没有?(?:节假日|假期|过节)|
 def weekday_gap(text: str) -> DateGap | None:
     """The days, and the working days (Monday to Friday; exact only when the text says no holiday fell between,
     else at most that many), between the first two days the text names by week; None without two."""
-    days = [m for m in _WEEK_DAY.finditer(text or "") if m.group("week") or not calendar_dates(text[m.start() - 6 : m.start()])]
+    days = [m for m in _WEEK_DAY.finditer(text or "") if m.group("week") or not calendar_dates(text[max(0, m.start() - 6) : m.start()])]
     if len(days) < 2:
         return None
     a, b = (_WEEK_OFFSET[m.group("week")] * 7 + _weekday(m.group("w")) for m in days[:2])

@@ -435,6 +435,8 @@ def test_days_named_by_week():
     gap = weekday_gap("上周一知道中标结果损害了我们权益，这周二才交的书面质疑，中间没放假")
     assert (gap.days, gap.workdays) == (8, 6)
     assert weekday_gap("上周一知道的，这周二才交").workdays is None  # holidays unknown: not exact
+    # a weekday written after a date belongs to that date (calendar_dates reads it), near the start of the text too
+    assert weekday_gap("3月1号周五告知我，我下周一才提") is None
 
 
 def test_a_working_day_limit_from_days_named_by_week(ask):
