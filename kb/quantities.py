@@ -243,16 +243,10 @@ def _workdays(first: dt.date, second: dt.date) -> int | None:
         return None
 
 
-def workdays_at_least(days: float) -> float:
-    """A floor for the working days in a stretch of calendar days: five in each full week, less the holidays that
-    can fall on weekdays (a Golden Week's worth, about eight, in each half year)."""
-    return max(0.0, (days // 7) * 5 - 8 * (1 + days // 182))
-
-
 # Days named by week: "上周一…这周二", "上周五告诉我…我这周五才提" (weeks before this one are negative).
 _WEEK_DAY = re.compile(r"(?P<week>上上|上|这|本|下)?(?:个)?(?:周|星期|礼拜)(?P<w>[一二三四五六日天])")
 _WEEK_OFFSET = {"上上": -2, "上": -1, "这": 0, "本": 0, None: 0, "下": 1}
-_NO_HOLIDAY = re.compile(r"没(?:有)?放假|没有?(?:节假日|假期|过节)|不(?:含|涉及)节假日")
+_NO_HOLIDAY = re.compile(r"没(?:有)?放假|没有?(?:法定)?(?:节假日|假日|假期|过节)|不(?:含|涉及)(?:法定)?节?假日")
 
 
 def weekday_gap(text: str) -> DateGap | None:
@@ -270,7 +264,12 @@ def weekday_gap(text: str) -> DateGap | None:
                    f"{words}相隔{second - first}天（其间{work}个工作日{'' if exact else '，未计节假日'}）")
 
 
-def workdays_at_most(days: float) -> float:
-    """A ceiling for the working days in a stretch of calendar days: all but two in each full week, plus the two
-    weekend days a holiday can make working days (调休)."""
-    return min(days, days - 2 * (days // 7) + 2)
+def workday_range(days: float, text: str = "") -> tuple[float, float]:
+    """A floor and a ceiling for the working days in a stretch of calendar days. With no holiday between (the text
+    says so), the weekends alone bound them. Otherwise the floor is five in each full week, less the holidays that
+    can fall on weekdays (a Golden Week's worth, about eight, in each half year), and the ceiling all but two days
+    of each full week, plus the two weekend days a holiday can make working days (调休)."""
+    weeks, rest = divmod(days, 7)
+    if _NO_HOLIDAY.search(text):
+        return weeks * 5 + max(0.0, rest - 2), weeks * 5 + min(rest, 5)
+    return max(0.0, weeks * 5 - 8 * (1 + days // 182)), min(days, days - 2 * weeks + 2)

@@ -345,10 +345,17 @@ def test_an_extension_capped_as_a_whole_and_said_in_lay_words(ask):
 
 
 def test_calendar_days_bound_the_working_days_in_them():
-    from kb.quantities import workdays_at_least, workdays_at_most
+    from kb.quantities import workday_range
 
-    assert workdays_at_least(120) > 30 and workdays_at_least(8) < 5 and workdays_at_least(30) <= 22
-    assert workdays_at_most(23) == 19 and workdays_at_most(3) == 3  # 23 days hold at least three weekends
+    assert workday_range(120)[0] > 30 and workday_range(8)[0] < 5 and workday_range(30)[0] <= 22
+    assert workday_range(23)[1] == 19 and workday_range(3)[1] == 3  # 23 days hold at least three weekends
+    # with no holiday between, the weekends alone bound them: 25 days are 17 to 19 working days
+    assert workday_range(25, "中间没有法定假日") == (17, 19) and workday_range(25) == (7, 21)
+
+
+def test_working_days_without_holidays_are_bounded_by_the_weekends(ask):
+    a = ask("行政许可申请受理到今天25天了，中间没有法定假日，还没出决定，这还在法定期限内吗？")
+    assert a.verdict == "符合" and "约17至19个工作日" in a.eligibility[0].comparison
 
 
 def test_a_few_calendar_days_are_surely_within_a_working_day_limit(ask):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from kb import errors
 from kb.models import Article, Document, EligibilityCheck, split_sentences
-from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, weekday_gap, workdays_at_least, workdays_at_most
+from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, weekday_gap, workday_range
 
 MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
 STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated…
@@ -201,6 +201,7 @@ def asker_facts(question: str) -> list[Fact]:
             continue
         after = re.split(r"[，。；？！?,]", after, maxsplit=1)[0][:6]
         clause = re.split(r"[，。；？！?,]", question[: q.start])[-1]
+        before = before[-len(clause):] if clause else ""  # "6个是专家，3个是我们单位的人": 3 is not of 专家
         facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before)),
                           hedged=bool(_HEDGE.search(clause))))
     dates = calendar_dates(question)[-2:]  # "…判刑，2022年6月刑满，今年2025年想当…": the time since the latest event
@@ -289,6 +290,16 @@ def _other_conditions(sentence: str, own: tuple[int, int]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_FROM_TO = re.compile(r"自[^，。；]{2,40}?(?:之日|时)起(?:[^，。；]{0,40}?(?:之日|时)止)?[，,]$")
+
+
+def _measured_from(sentence: str, clause_lo: int) -> int:
+    """Where a time limit's clause starts, taking in the clause before it that says what it measures from (and to):
+    "自招标文件开始发出之日起至投标人提交投标文件截止之日止，不得少于二十日"."""
+    m = _FROM_TO.search(sentence[:clause_lo])
+    return m.start() if m and (m.start() == 0 or sentence[m.start() - 1] in "，,；：。\n") else clause_lo
+
+
 def _subject_scope(sentence: str, clause_lo: int) -> frozenset[str]:
     """The categories of the nearest earlier clause that names any, brackets skipped: the subject continued."""
     head = re.sub(r"（[^）]*）", lambda m: "，" * len(m.group()), sentence[:clause_lo])
@@ -309,6 +320,8 @@ def sentence_conditions(article: Article, sentence: str, inherited: frozenset[st
     for q in find_quantities(sentence):
         lo, hi = _clause_span(sentence, q.start, q.end)
         op, at, end = _comparator(sentence, q, lo)
+        if q.dimension in _TIME:
+            lo = _measured_from(sentence, lo)
         base = ""
         if q.dimension == "percent":
             op, base, share_at = _share(sentence, q, lo, op)
@@ -617,7 +630,7 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     low = None
     if fact.quantity.dimension == "days" and cond.threshold.dimension == "workdays":
         # the working days in a stretch of calendar days lie between a floor and a ceiling: decided where both agree
-        low, value = workdays_at_least(value), workdays_at_most(value)
+        low, value = workday_range(value, question)
         shown = f"{shown}（约{low:.0f}至{value:.0f}个工作日）"
     holds, extended = _holds(value, cond, question)
     if low is not None:

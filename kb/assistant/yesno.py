@@ -34,7 +34,7 @@ MATCH = 0.34  # share of the act's character pairs the question must repeat for 
 
 # What the question asks: may it be done / is it a violation / must it be done.
 _ASK_PERMISSION = re.compile(r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|允许|合规|合法|站得住|能收吗|能.{0,20}吗|还能|可以.{0,20}吗|是不是.{0,12}(?:能|可以)"
-                             r"|适用吗|适不适用|认不认|认可吗|有效吗|有没有效|算数吗|算不算数|算不算|算.{0,16}吗|算.{0,16}了吧")
+                             r"|合理吗|合不合理|该(?:交|收|付|给)吗|该不该|适用吗|适不适用|认不认|认吗|认可吗|有效吗|有没有效|受.{0,12}保护吗|算数吗|算不算数|算不算|算.{0,16}吗|算.{0,16}了吧")
 _ASK_VIOLATION = re.compile(r"算不算违|算违|违规吗|违法吗|是不是违|属于违|违反.{0,10}吗|违不违")
 _ASK_DUTY = re.compile(r"要不要|需不需要|需要.{0,10}吗|必须.{0,10}吗|得不得|是否需要|是否应当|是否必须|用不用|非得")
 # What a sentence says of an act: modal → kind. Longest first so "不得" is not read as "得".
@@ -134,7 +134,10 @@ def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text:
             continue
         words = sentence[m.start() : m.end() + len(act)]
         case = _case(sentence, m.start())
-        if case and not _any_stated(case, question):  # "…的，可以…": it depends on that
+        if case and _denied(case, question) and (asked, _OPPOSITE[kind]) in _ANSWER:
+            # "数量、频次明显超过合理范围的，可以收取…" for "就申请了1份": the rule is for a case that is not theirs
+            return _decision(_OPPOSITE[kind], asked, own, words, sentence, f"不属于“{case.lstrip('但是，')}”的情形")
+        if case and not _case_stated(case, question):  # "…的，可以…": it depends on that
             return Decision(UNKNOWN if own else DEPENDS, words, sentence, f"取决于是否属于“{case}”的情形")
         but = _proviso(sentence, m.end(), article_text)
         if but and _any_stated(but[0], question) and (asked, _OPPOSITE[kind]) in _ANSWER:
@@ -166,6 +169,27 @@ def _case(sentence: str, modal_at: int) -> str:
     head = ITEM.sub("", sentence[:modal_at])
     end = head.rfind("的，")
     return head[: end + 1].strip() if end >= 2 and "下列" not in head else ""
+
+
+# A case of many ("数量、频次明显超过合理范围的", "多次…的") and a question that says once ("就申请了1份", "头一回").
+_MANY = re.compile(r"多次|屡次|反复|频次|数量[^，。；]{0,8}(?:超过|较大|巨大)|大量")
+_ONCE = re.compile(r"(?:只|就|仅|才)[^，。；？]{0,6}?(?:一|1)\s*(?:次|份|件|回|个)|头一回|第一次|首次|初次|头一次")
+
+
+_MANY_SAID = re.compile(r"多次|屡次|反复|好多|很多|大量|几十|上百|成百|成千|天天|每天")
+
+
+def _denied(case: str, question: str) -> bool:
+    """The question says the asker's case is the opposite of the rule's: once, where the rule is for many."""
+    return bool(_MANY.search(case)) and bool(_ONCE.search(question))
+
+
+def _case_stated(case: str, question: str) -> bool:
+    """The question describes the rule's case; a case of many only when it says many ("申请了一批文件" does not say
+    the number is 明显超过合理范围)."""
+    if _MANY.search(case):
+        return bool(_MANY_SAID.search(question))
+    return _any_stated(case, question)
 
 
 def _any_stated(case: str, question: str, given: str = "") -> bool:
