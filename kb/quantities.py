@@ -201,6 +201,9 @@ class DateGap:
     days: float
     workdays: int | None
     text: str  # "2024年6月14号与20号相隔6天"
+    # without a year: the fewest and most working days between the two dates in the years the calendar covers
+    # ("3月3号到3月28号": 17 to 19, there being no holiday in March)
+    workday_bounds: tuple[int, int] | None = None
 
 
 def date_gap(a: CalendarDate, b: CalendarDate, text: str) -> DateGap:
@@ -209,11 +212,29 @@ def date_gap(a: CalendarDate, b: CalendarDate, text: str) -> DateGap:
         months = abs(_months(b, a) - _months(a, b))
         return DateGap(months * 365 / 12, None, f"{words}相隔约{months}个月")
     year = a.year or b.year or _year_of(a) or _year_of(b)
-    first, second = sorted((_date(a, year or 2025), _date(b, year or 2025)))
+    first, second = _span(a, b, year or 2025)
     days = (second - first).days
     work = _workdays(first, second) if year else None
     shown = f"{words}相隔{days}天" + (f"（其间{work}个工作日）" if work is not None else "")
-    return DateGap(float(days), work, shown)
+    return DateGap(float(days), work, shown, None if year else _workdays_any_year(a, b))
+
+
+def _workdays_any_year(a: CalendarDate, b: CalendarDate) -> tuple[int, int] | None:
+    """The fewest and most working days between two dates of an unknown year, over the last ten the calendar covers."""
+    this = dt.date.today().year
+    counts = [c for c in (_workdays(*_span(a, b, y)) for y in range(this, this - 10, -1)) if c is not None]
+    return (min(counts), max(counts)) if counts else None
+
+
+def _span(a: CalendarDate, b: CalendarDate, year: int) -> tuple[dt.date, dt.date]:
+    """The two dates in order; where the second the text names falls over half a year before the first, and one
+    of them has no year of its own, the year turns between them ("12月28号交的，1月5号还没答复")."""
+    first, second = _date(a, year), _date(b, year)
+    if (first - second).days > 182 and b.year is None:
+        return first, _date(b, first.year + 1)
+    if (first - second).days > 182 and a.year is None:  # "12月28号交的，2025年1月5号还没答复"
+        return _date(a, second.year - 1), second
+    return tuple(sorted((first, second)))
 
 
 def _months(d: CalendarDate, other: CalendarDate) -> int:
@@ -258,10 +279,15 @@ def weekday_gap(text: str) -> DateGap | None:
     a, b = (_WEEK_OFFSET[m.group("week")] * 7 + _weekday(m.group("w")) for m in days[:2])
     first, second = sorted((a, b))
     work = sum(1 for d in range(first + 1, second + 1) if d % 7 < 5)
-    exact = bool(_NO_HOLIDAY.search(text))
+    exact = no_holiday(text)
     words = f"{days[0].group()}与{days[1].group()}"
     return DateGap(float(second - first), work if exact else None,
                    f"{words}相隔{second - first}天（其间{work}个工作日{'' if exact else '，未计节假日'}）")
+
+
+def no_holiday(text: str) -> bool:
+    """The text says no holiday fell in the stretch it speaks of ("中间没放假", "没有法定假日")."""
+    return bool(_NO_HOLIDAY.search(text))
 
 
 def workday_range(days: float, text: str = "") -> tuple[float, float]:
@@ -270,6 +296,6 @@ def workday_range(days: float, text: str = "") -> tuple[float, float]:
     can fall on weekdays (a Golden Week's worth, about eight, in each half year), and the ceiling all but two days
     of each full week, plus the two weekend days a holiday can make working days (调休)."""
     weeks, rest = divmod(days, 7)
-    if _NO_HOLIDAY.search(text):
+    if no_holiday(text):
         return weeks * 5 + max(0.0, rest - 2), weeks * 5 + min(rest, 5)
     return max(0.0, weeks * 5 - 8 * (1 + days // 182)), min(days, days - 2 * weeks + 2)

@@ -168,12 +168,19 @@ class Segmenter:
         return out
 
     def lay_terms(self, tokens: Sequence[str]) -> list[tuple[int, int, list[str]]]:
-        """(start, end, statute terms) of every lay term in the tokens; adjacent tokens are joined ("开"+"公司")."""
+        """(start, end, statute terms) of every lay term in the tokens; adjacent tokens are joined ("开"+"公司"),
+        and a lay term may end inside a token ("白"+"送给" holds 白送), never start inside one ("通过户口" holds no
+        过户)."""
         found = []
         for i in range(len(tokens)):
             for n in range(1, min(_MAX_KEY_WORDS, len(tokens) - i) + 1):
-                if targets := self.synonyms.get("".join(tokens[i : i + n])):
+                joined = "".join(tokens[i : i + n])
+                if targets := self.synonyms.get(joined):
                     found.append((i, i + n, targets))
+                elif n > 1:
+                    inside = [self.synonyms[joined[:k]] for k in range(len(joined) - len(tokens[i + n - 1]) + 1, len(joined))
+                              if joined[:k] in self.synonyms]
+                    found += [(i, i + n, targets) for targets in inside]
         return found
 
     def expand(self, tokens: Sequence[str]) -> list[str]:

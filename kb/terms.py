@@ -27,6 +27,8 @@ QUESTION_WORDS = frozenset(
 # every other one-character token is glue and is ignored.
 SINGLE_CHAR_TERMS = frozenset("水电气热暖网税费证照地房")
 _NUMERIC = re.compile(r"^\d+(?:\.\d+)?$")
+# "2023年", "6月": a date of the asker's case, not a word of the rule ("6月" would half-match "六个月")
+_DATE = re.compile(r"^\d+[年月]$")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class TermScorer:
         out: dict[str, Term] = {}
         for i, tok in enumerate(tokens):
             # Single characters are mostly colloquial glue ("去", "办", "里") and match everywhere or nowhere.
-            if tok in QUESTION_WORDS or any(tok in t for t in triggers) or _NUMERIC.match(tok):
+            if tok in QUESTION_WORDS or any(tok in t for t in triggers) or _NUMERIC.match(tok) or _DATE.match(tok):
                 continue
             if len(tok) < 2 and tok not in SINGLE_CHAR_TERMS and not any(s <= i < e for s, e, _ in lay):
                 continue  # a one-character lay term ("付" → 支付) does carry meaning

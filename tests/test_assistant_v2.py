@@ -493,3 +493,58 @@ def test_a_status_fixed_at_a_time(ask, corpus):
     assert a.verdict == "符合" and (a.citations[0].doc_id, a.citations[0].article) == ("kxzf-2025", 3)
     assert "依合同订立时的企业规模类型确定" in a.citations[0].quote
     assert a.citations[0].quote in corpus.get("kxzf-2025").article(3).text
+
+
+def test_each_figure_is_of_its_own_clause(ask):
+    # "…6个是专家，3个是我们的人": the 3 follows the words about experts but is not of them
+    a = ask("依法必须招标的项目，评标委员会共7人，5个是技术经济专家，2个是我们单位派的，这个组成合规吗")
+    check = _check_on(a, ("ztbf-2017", 37))
+    assert check.verdict == "符合" and "5个÷7人" in check.comparison
+
+
+def test_dates_without_a_year_bound_the_working_days_over_the_years():
+    from kb.quantities import calendar_dates, date_gap
+
+    text = "4月8号交的申请，4月29号还没有结果"
+    gap = date_gap(*calendar_dates(text), text)
+    assert gap.days == 21 and gap.workdays is None
+    low, high = gap.workday_bounds
+    assert 12 <= low <= high <= 16  # three weekends; 清明 in some years, a weekend worked (调休) in others
+    # the year turns between two dates that have none
+    late = "12月29号交的，1月6号还没答复"
+    assert date_gap(*calendar_dates(late), late).days == 8
+
+
+def test_a_rule_for_many_is_not_the_case_of_one_request(ask):
+    # 《政府信息公开条例》第四十二条: 不收取费用；但是数量、频次明显超过合理范围的，可以收取信息处理费
+    once = ask("我就向县政府申请公开过一次文件，对方让交30元信息处理费，这合理吗")
+    assert once.verdict == "不符合"
+    vague = ask("我最近向县政府申请公开了一些文件，对方要收信息处理费，这合规吗")
+    assert vague.verdict == "无法判断"
+
+
+def test_a_case_the_question_names_decides_below_the_best_sentences(ask):
+    # 《保障中小企业款项支付条例》(2025) 第十七条: "机关、事业单位和大型企业迟延支付中小企业款项的，应当支付逾期利息"
+    a = ask("县里一家事业单位欠我们小厂的货款拖了四个月，合同里也没写逾期利息，我们能向他们要利息吗？")
+    assert a.verdict == "符合"
+
+
+def test_an_item_excluded_from_a_rule_by_lay_words(ask):
+    # 《电子签名法》第三条: 前款规定不适用…涉及婚姻、收养、继承等人身关系的 (离婚 → 婚姻)
+    a = ask("我和前夫的离婚协议想用电子签名签，这样签的协议受电子签名法保护吗？")
+    assert a.verdict == "不符合"
+
+
+def test_a_lay_term_may_end_inside_a_word():
+    from kb.segment import get_segmenter
+
+    seg = get_segmenter()
+    tokens = seg.tokens("老板把设备白送给了亲戚")
+    assert any("无偿转让" in targets for _, _, targets in seg.lay_terms(tokens))
+    assert not seg.lay_terms(seg.tokens("通过户口登记"))  # 过户 would start inside 通过
+
+
+def test_a_payment_conditioned_on_a_third_party(ask):
+    # 《保障中小企业款项支付条例》(2025) 第九条: 不得约定以收到第三方付款作为向中小企业支付款项的条件
+    a = ask("我们小微企业给大型企业供货，合同写着对方收到业主付款后再付给我们，这种约定行吗")
+    assert a.verdict == "不符合" and "第三方付款" in a.summary[0].text  # 业主 → 第三方

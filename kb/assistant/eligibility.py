@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from kb import errors
 from kb.models import Article, Document, EligibilityCheck, split_sentences
-from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, weekday_gap, workday_range
+from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, no_holiday, weekday_gap, workday_range
 
 MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
 STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated…
@@ -133,6 +133,7 @@ class Fact:
     lead: bool = False  # how long before something ("提前15天", the gap between "6月30日到期" and "6月15日")
     gap: bool = False  # the days between two dates the question gives ("3月10号发出，3月25号截止")
     hedged: bool = False  # said after 能/可以 in its clause ("…150kW，能按低压接入3天办电吗"): maybe what is asked
+    workdays: tuple[float, float] | None = None  # for a gap between dates of no known year: its working days' bounds
 
 
 # --- the asker's categories -------------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ _LEAD_WORDS = re.compile(r"(?:提前|到期前|届满前|截止前)\s*$")
 # A yes/no question about the asker's own case: the only kind that gets 无法判断 when it states no figure.
 _CHECK = re.compile(r"吗|能不能|能否|可不可以|可以不|行不行|是否|算不算|够不够|够得上|够格|合规|合法|违规|违法|达标|来得及|"
                     r"站得住|超没超|有没有超|符不符合|属不属于|要不要|需不需要|还能")
-OWN_CASE = re.compile(r"我|咱|本公司|我司|我厂|我店|这样|这种|这么|这个")  # the asker's case, or one they describe
+OWN_CASE = re.compile(r"我|咱|本公司|我司|我厂|我店|这样|这种|这么|这个|这[钱笔份条项次]")  # the asker's case, or one they describe
 
 
 def asker_facts(question: str) -> list[Fact]:
@@ -210,7 +211,8 @@ def asker_facts(question: str) -> list[Fact]:
         gap = by_week or date_gap(*dates, question)
         span = (dates[0].start, dates[1].end) if not by_week else (0, len(question))
         around = question[max(0, span[0] - 8) : span[1] + 12]  # what the dates are of ("…开股东会决定…才去办变更登记")
-        facts.append(Fact(Quantity(gap.days, "日", "days", gap.text, *span), around, lead=True, gap=True))
+        facts.append(Fact(Quantity(gap.days, "日", "days", gap.text, *span), around, lead=True, gap=True,
+                          workdays=gap.workday_bounds))
         if gap.workdays is not None:
             facts.append(Fact(Quantity(float(gap.workdays), "工作日", "workdays", gap.text, *span), around, lead=True,
                               gap=True))
@@ -526,6 +528,7 @@ _PARTIES = re.compile(r"当事人|申请人|利害关系人|投诉人|经营者|
 def states(question: str, clause: str, given: str = "") -> bool:
     """Whether the question says what the clause says: enough of its character pairs, as a share or in number.
     given: words that go without saying (the law's title: "行政许可" in a clause of 《行政许可法》 says nothing)."""
+    clause = re.sub(r"的$", "", clause.strip())  # the case marker of "…的" is no word of the case
     pairs = bigrams(_PARTIES.sub("，", clause)) - bigrams(given)
     shared = len(pairs & bigrams(question))
     return shared >= STATED_PAIRS or shared >= STATED * len(pairs) > 0
@@ -630,7 +633,7 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     low = None
     if fact.quantity.dimension == "days" and cond.threshold.dimension == "workdays":
         # the working days in a stretch of calendar days lie between a floor and a ceiling: decided where both agree
-        low, value = workday_range(value, question)
+        low, value = fact.workdays if fact.workdays and not no_holiday(question) else workday_range(value, question)
         shown = f"{shown}（约{low:.0f}至{value:.0f}个工作日）"
     holds, extended = _holds(value, cond, question)
     if low is not None:

@@ -34,7 +34,7 @@ MATCH = 0.34  # share of the act's character pairs the question must repeat for 
 
 # What the question asks: may it be done / is it a violation / must it be done.
 _ASK_PERMISSION = re.compile(r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|允许|合规|合法|站得住|能收吗|能.{0,20}吗|还能|可以.{0,20}吗|是不是.{0,12}(?:能|可以)"
-                             r"|合理吗|合不合理|该(?:交|收|付|给)吗|该不该|适用吗|适不适用|认不认|认吗|认可吗|有效吗|有没有效|受.{0,12}保护吗|算数吗|算不算数|算不算|算.{0,16}吗|算.{0,16}了吧")
+                             r"|合理吗|合不合理|该(?:交|收|付|给)[^，。？]{0,6}吗|该不该|适用吗|适不适用|认不认|认吗|认可吗|有效吗|有没有效|受.{0,12}保护吗|算数吗|算不算数|算不算|算.{0,16}吗|算.{0,16}了吧")
 _ASK_VIOLATION = re.compile(r"算不算违|算违|违规吗|违法吗|是不是违|属于违|违反.{0,10}吗|违不违")
 _ASK_DUTY = re.compile(r"要不要|需不需要|需要.{0,10}吗|必须.{0,10}吗|得不得|是否需要|是否应当|是否必须|用不用|非得")
 # What a sentence says of an act: modal → kind. Longest first so "不得" is not read as "得".
@@ -70,8 +70,14 @@ def _act(sentence: str, end: int) -> str:
 
 
 def _describes(act: str, question: str) -> bool:
-    pairs = {p for p in bigrams(act) if not set(p) & _GLUE}
-    return bool(pairs) and len(pairs & bigrams(question)) / len(pairs) >= MATCH
+    """The question describes the act, or one of its alternatives ("约定以收到第三方付款作为…的条件或者按照第三方付款进度
+    比例支付…")."""
+    said = bigrams(question)
+    for alternative in re.split(r"或者", act):
+        pairs = {p for p in bigrams(alternative) if not set(p) & _GLUE}
+        if pairs and len(pairs & said) / len(pairs) >= MATCH:
+            return True
+    return False
 
 
 _ANSWER = {  # (what is asked, what the text says) → 是/否 for a general question
@@ -119,14 +125,18 @@ def decide(question: str, sentences: list[str], score: Callable[[str], float], s
                      or _by_modal(words, s, asked, own, article_text))
             if found:
                 return found
-        for s in sorted(sentences, key=score, reverse=True):  # an item the question names decides even when other
-            found = _by_item(words, s, article_text, asked, own, given)  # sentences share more of its words (继承)
+        for s in sorted(sentences, key=score, reverse=True):  # an item, or a case, the question names decides even
+            # when other sentences share more of its words (继承; 事业单位…迟延支付中小企业款项的，应当支付逾期利息)
+            found = _by_item(words, s, article_text, asked, own, given) or _by_modal(words, s, asked, own, article_text,
+                                                                                    case_named=True)
             if found:
                 return found
     return None
 
 
-def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text: str = "") -> Decision | None:
+def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text: str = "",
+              case_named: bool = False) -> Decision | None:
+    """case_named: only a rule for a "…的" case the question describes decides."""
     for m in _MODAL.finditer(sentence):
         kind = m.lastgroup
         act = _act(sentence, m.end())
@@ -134,6 +144,8 @@ def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text:
             continue
         words = sentence[m.start() : m.end() + len(act)]
         case = _case(sentence, m.start())
+        if case_named and not (case and _case_stated(case, question)):
+            continue
         if case and _denied(case, question) and (asked, _OPPOSITE[kind]) in _ANSWER:
             # "数量、频次明显超过合理范围的，可以收取…" for "就申请了1份": the rule is for a case that is not theirs
             return _decision(_OPPOSITE[kind], asked, own, words, sentence, f"不属于“{case.lstrip('但是，')}”的情形")
@@ -171,16 +183,17 @@ def _case(sentence: str, modal_at: int) -> str:
     return head[: end + 1].strip() if end >= 2 and "下列" not in head else ""
 
 
-# A case of many ("数量、频次明显超过合理范围的", "多次…的") and a question that says once ("就申请了1份", "头一回").
+# A case of many ("数量、频次明显超过合理范围的", "多次…的") and a question that says once or twice ("就申请了1份",
+# "两份", "头一回").
 _MANY = re.compile(r"多次|屡次|反复|频次|数量[^，。；]{0,8}(?:超过|较大|巨大)|大量")
-_ONCE = re.compile(r"(?:只|就|仅|才)[^，。；？]{0,6}?(?:一|1)\s*(?:次|份|件|回|个)|头一回|第一次|首次|初次|头一次")
+_ONCE = re.compile(r"(?<![\d十百千万几])(?:一|两|二|1|2)\s*(?:次|份|件|回|个)(?!多)|头一回|第一次|首次|初次|头一次")
 
 
 _MANY_SAID = re.compile(r"多次|屡次|反复|好多|很多|大量|几十|上百|成百|成千|天天|每天")
 
 
 def _denied(case: str, question: str) -> bool:
-    """The question says the asker's case is the opposite of the rule's: once, where the rule is for many."""
+    """The question says the asker's case is the opposite of the rule's: once or twice, where the rule is for many."""
     return bool(_MANY.search(case)) and bool(_ONCE.search(question))
 
 
