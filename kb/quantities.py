@@ -140,12 +140,16 @@ def has_quantity(text: str) -> bool:
 # Calendar dates as people write them: "2024年6月14号(周五)", "3月1号", "20号周四" (the month of the date before it),
 # "2021年6月" and "去年7月" (to the month), "2020年底", "今年2025年" (to the year). Weekdays are read so a year can be
 # told from them.
-_YEAR = r"(?P<y>(?:19|20)\d{2})\s*年|(?P<rel>今年|去年|前年)"
+# "24年5月10号": a two-digit year only before a month. "10月中旬", "6月底": a part of a month stands for a day (约).
+_YEAR = r"(?P<y>(?:19|20)\d{2}|(?<!\d)\d{2}(?=\s*年\s*\d{1,2}\s*月))\s*年|(?P<rel>今年|去年|前年)"
+_MONTH_PART = r"(?P<mpart>上旬|中旬|下旬|初|底|末)"
 _CAL = re.compile(rf"(?:{_YEAR})\s*(?:(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月份?|(?P<part>底|初|末|中))?"
                   r"(?:\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?"
                   r"|(?P<m2>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月份?\s*(?P<d2>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
+                  rf"|(?<![\d年第])(?P<m3>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月份?(?={_MONTH_PART})"
                   r"|(?<![\d月年第])(?P<bare>\d{1,2}|[一二三四五六七八九十]{1,3})\s*号")
 _YEAR_PART = {"初": 1, "中": 6, "底": 12, "末": 12}
+_DAY_OF_PART = {"上旬": 5, "中旬": 15, "下旬": 25, "初": 3, "底": 28, "末": 28}
 _RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
 _WEEKDAY = re.compile(r"^\s*[（(]?\s*(?:周|星期|礼拜)(?P<w>[一二三四五六日天])")
 _WEEKDAYS = "一二三四五六日"
@@ -164,6 +168,7 @@ class CalendarDate:
     weekday: int | None  # 0 = Monday, when the text names it
     start: int
     end: int
+    approx: bool = False  # the day stands for a part of the month ("10月中旬" as the 15th)
 
 
 def calendar_dates(text: str) -> list[CalendarDate]:
@@ -178,17 +183,25 @@ def calendar_dates(text: str) -> list[CalendarDate]:
             year, month, day = out[-1].year, out[-1].month, _number(g["bare"])
         elif g["m2"] is not None:
             year, month, day = None, _number(g["m2"]), _number(g["d2"])
+        elif g["m3"] is not None:
+            year, month, day = None, _number(g["m3"]), None
         else:
-            year = int(g["y"]) if g["y"] else dt.date.today().year - _RELATIVE_YEAR[g["rel"]]
+            year = (2000 + int(g["y"]) if len(g["y"]) == 2 else int(g["y"])) if g["y"] else \
+                dt.date.today().year - _RELATIVE_YEAR[g["rel"]]
             month = _number(g["m"]) if g["m"] else _YEAR_PART.get(g["part"] or "")
             day = _number(g["d"]) if g["d"] else None
             if g["rel"] and text[m.end() : m.end() + 4].lstrip().startswith(("19", "20")):
                 continue  # "今年2025年": the year that follows says it
-        w = _WEEKDAY.match(text[m.end() :])
+        end, approx = m.end(), False
+        part = re.match(_MONTH_PART, text[end:]) if month and day is None else None
+        if part and (g["m3"] is not None or g["m"]):
+            day = _DAY_OF_PART[part.group("mpart")] if part.group("mpart") not in ("底", "末") or month == 2 else 30
+            approx, end = True, end + part.end()
+        w = _WEEKDAY.match(text[end:])
         weekday = _weekday(w.group("w")) if w else None
         if (month is None or 1 <= month <= 12) and (day is None or 1 <= day <= 31) and (month or not day):
             out.append(CalendarDate(year, int(month) if month else None, int(day) if day else None, weekday,
-                                    m.start(), m.end()))
+                                    m.start(), end, approx))
     return out
 
 
@@ -215,7 +228,7 @@ def date_gap(a: CalendarDate, b: CalendarDate, text: str) -> DateGap:
     first, second = _span(a, b, year or 2025)
     days = (second - first).days
     work = _workdays(first, second) if year else None
-    shown = f"{words}相隔{days}天" + (f"（其间{work}个工作日）" if work is not None else "")
+    shown = f"{words}相隔{'约' if a.approx or b.approx else ''}{days}天" + (f"（其间{work}个工作日）" if work is not None else "")
     return DateGap(float(days), work, shown, None if year else _workdays_any_year(a, b))
 
 

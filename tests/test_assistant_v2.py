@@ -548,3 +548,29 @@ def test_a_payment_conditioned_on_a_third_party(ask):
     # 《保障中小企业款项支付条例》(2025) 第九条: 不得约定以收到第三方付款作为向中小企业支付款项的条件
     a = ask("我们小微企业给大型企业供货，合同写着对方收到业主付款后再付给我们，这种约定行吗")
     assert a.verdict == "不符合" and "第三方付款" in a.summary[0].text  # 业主 → 第三方
+
+
+def test_dates_in_short_and_approximate_forms():
+    from kb.quantities import calendar_dates, date_gap
+
+    short = calendar_dates("23年9月4号交的申请")
+    assert (short[0].year, short[0].month, short[0].day) == (2023, 9, 4)
+    text = "执照11月30号到期，打算9月下旬去办"
+    gap = date_gap(*calendar_dates(text), text)
+    assert gap.days == 66 and "约" in gap.text  # 下旬 stands for the 25th
+
+
+def test_a_year_written_with_two_digits_is_no_duration(ask):
+    a = ask("23年9月4号行政许可申请受理了，9月15号就拿到了决定，这算按时吗")
+    assert not any(c.user_value == "23年" for c in a.eligibility)
+
+
+def test_a_clause_is_stated_by_one_of_its_alternatives(ask):
+    # 《行政许可法》第三十二条: 申请材料不齐全或者不符合法定形式的，应当当场或者在五日内一次告知…逾期不告知的，…即为受理
+    a = ask("4月1号（周一）交的许可申请，窗口4月12号才说材料不齐全要补，中间没放假，这算不算已经受理了")
+    assert a.verdict == "符合" and "即为受理" in a.eligibility[0].comparison
+
+
+def test_a_notice_of_extension_in_lay_words(ask):
+    a = ask("申请政府信息公开后收到通知说要延期答复，到今天第35个工作日还没答复，这合规吗")
+    assert a.verdict == "符合" and "已依" in a.eligibility[0].comparison

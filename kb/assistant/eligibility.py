@@ -56,7 +56,7 @@ _EXTENSION_BEFORE = re.compile(r"延长(?P<to>至)?(?:的期限|期限|答复期
 _APPROVAL = re.compile(r"批准|同意")
 _NOT_EXTENDED = re.compile(r"(?:没|未|没有|不曾)[^，。？?]{0,4}(?:延长|延期|批准|同意)|不(?:涉及|沾边|属于|牵涉)|无关")
 _EXTENDED = re.compile(r"(?<![没未不])(?:批准|同意|批)(?:了)?(?:延长|延期)|(?<![没未不])(?:延长|延期)(?:了|过)"
-                       r"|(?<![没未不])(?:收到|接到)(?:过|了)?[^，。？?]{0,4}(?:延长|延期)(?:的)?通知|(?<![没未不])通知(?:了|过)?(?:延长|延期)")
+                       r"|(?<![没未不])(?:收到|接到)(?:过|了)?[^，。？?]{0,4}(?:延长|延期)(?:的)?通知|(?<![没未不])通知[^，。？?没未不]{0,4}(?:延长|延期)")
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "≤": lambda v, t: v <= t, "<": lambda v, t: v < t, "≥": lambda v, t: v >= t, ">": lambda v, t: v > t,
     "lead": lambda v, t: v >= t,
@@ -195,17 +195,19 @@ OWN_CASE = re.compile(r"我|咱|本公司|我司|我厂|我店|这样|这种|这
 
 def asker_facts(question: str) -> list[Fact]:
     """The figures a question states about the asker's case (lay forms too: "1200万", "第4天", "七成")."""
-    facts = []
+    facts, dates = [], calendar_dates(question)
     for q in find_quantities(question, lay=True):
         before, after = question[max(0, q.start - 8) : q.start], question[q.end :]
         if _ASKED_BEFORE.search(before) or _ASKED_AFTER.match(after) or _INDEFINITE.match(q.text):
+            continue
+        if any(d.start <= q.start < d.end for d in dates):  # "24年5月10号" is a date, not 24 years
             continue
         after = re.split(r"[，。；？！?,]", after, maxsplit=1)[0][:6]
         clause = re.split(r"[，。；？！?,]", question[: q.start])[-1]
         before = before[-len(clause):] if clause else ""  # "6个是专家，3个是我们单位的人": 3 is not of 专家
         facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before)),
                           hedged=bool(_HEDGE.search(clause))))
-    dates = calendar_dates(question)[-2:]  # "…判刑，2022年6月刑满，今年2025年想当…": the time since the latest event
+    dates = dates[-2:]  # "…判刑，2022年6月刑满，今年2025年想当…": the time since the latest event
     by_week = weekday_gap(question) if len(dates) < 2 else None  # "上周一知道…这周二才交"
     if len(dates) == 2 or by_week:  # "6月30日到期，6月15日才去申请", "2024年3月1号受理，到3月25号还没出决定"
         gap = by_week or date_gap(*dates, question)
@@ -529,9 +531,14 @@ def states(question: str, clause: str, given: str = "") -> bool:
     """Whether the question says what the clause says: enough of its character pairs, as a share or in number.
     given: words that go without saying (the law's title: "行政许可" in a clause of 《行政许可法》 says nothing)."""
     clause = re.sub(r"的$", "", clause.strip())  # the case marker of "…的" is no word of the case
-    pairs = bigrams(_PARTIES.sub("，", clause)) - bigrams(given)
-    shared = len(pairs & bigrams(question))
-    return shared >= STATED_PAIRS or shared >= STATED * len(pairs) > 0
+    said, known = bigrams(question), bigrams(given)
+    alternatives = clause.split("或者") if "或者" in clause else []  # "申请材料不齐全或者不符合法定形式"
+    for alternative in [clause] + alternatives:
+        pairs = bigrams(_PARTIES.sub("，", alternative)) - known
+        shared = len(pairs & said)
+        if shared >= STATED_PAIRS or shared >= STATED * len(pairs) > 0:
+            return True
+    return False
 
 
 def _fits(fact: Fact, cond: Condition) -> bool:
@@ -541,8 +548,8 @@ def _fits(fact: Fact, cond: Condition) -> bool:
         return False
     if cond.base:  # a share: the asker states the share itself, or the part and the whole it is a share of
         return fact.quantity.dimension in ("percent",) + _PARTS
-    if cond.counted and fact.quantity.dimension == "days":  # calendar days bound the working days (compare)
-        return True
+    if fact.quantity.dimension == "days" and (cond.counted or cond.threshold.dimension == "workdays"):
+        return True  # calendar days bound the working days (compare)
     if fact.quantity.dimension == "count" and not bigrams(fact.context) & bigrams(cond.text):
         return False  # "4个周末" is no count of "两个以上部门": a bare count must share words with what it counts
     return (fact.quantity.dimension, fact.quantity.unit) == (cond.threshold.dimension, cond.threshold.unit)
