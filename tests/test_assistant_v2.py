@@ -574,3 +574,23 @@ def test_a_clause_is_stated_by_one_of_its_alternatives(ask):
 def test_a_notice_of_extension_in_lay_words(ask):
     a = ask("申请政府信息公开后收到通知说要延期答复，到今天第35个工作日还没答复，这合规吗")
     assert a.verdict == "符合" and "已依" in a.eligibility[0].comparison
+
+
+def test_the_last_question_asked_decides_with_the_case_told_before_it(ask):
+    # 《不动产登记暂行条例》第十四条（二）继承、接受遗赠取得不动产权利的，可以由当事人单方申请
+    a = ask("我妈走了，房子由我继承，办过户要不要叫上亲戚一起去？我一个人去可以吗")
+    assert a.verdict == "符合"
+
+
+def test_a_time_limit_fits_by_what_it_is_measured_from(ask):
+    # 《企业破产法》第四十五条: 债权申报期限自人民法院发布受理破产申请公告之日起计算，最短不得少于三十日，最长不得超过三个月
+    a = ask("法院受理了那家公司的破产，公告里债权申报期限定的是公告之日起两个月，这个期限合法吗")
+    assert a.verdict == "符合" and (a.citations[0].doc_id, a.citations[0].article) == ("qypcf-2006", 45)
+
+
+def test_a_status_fixed_at_a_time_over_a_check_without_figures(ask):
+    # no figure of the asker's: the 60-day rule could only say 无法判断; 第三条 decides
+    a = ask("当初和一家大型国企签合同时我们还是小企业，如今做大成了大型企业，这笔货款还能按中小企业款项支付条例来要吗")
+    assert a.verdict == "符合" and a.citations[0].article == 3 and not a.eligibility
+    lately = eligibility.asker_facts("签合同时我们还是小企业，这两年做大成了大型企业，还能按条例追款吗")
+    assert not lately  # "这两年" says lately, not how long

@@ -77,6 +77,7 @@ class Condition:
     consequence: str = ""  # what meeting it brings, when that is stated apart from it (a lead-in, a "…的，" main clause)
     qualifier: bool = False  # it says who or what qualifies (in brackets, a "…的" clause, an item), not a duty
     others: tuple[str, ...] = ()  # the sentence's other "…的" clauses: conditions that go with this one (且)
+    measured_from: str = ""  # a time limit's "自…之日起(至…止)" clause, when it stands before it (_measured_from)
     extension: Extension | None = None  # a time limit the article lets be extended ("可以延长十日", "延长至五年")
     default: str = ""  # the article's text from the sentence to "合同另有约定的，从其约定" when that sets it aside
     counted: str = ""  # where its law says its 日 are working days ("《行政处罚法》第八十五条")
@@ -202,6 +203,8 @@ def asker_facts(question: str) -> list[Fact]:
             continue
         if any(d.start <= q.start < d.end for d in dates):  # "24年5月10号" is a date, not 24 years
             continue
+        if q.text in ("两年", "一两年", "两三年") and before.endswith(("这", "近", "前")):  # "这两年做大了": lately
+            continue
         after = re.split(r"[，。；？！?,]", after, maxsplit=1)[0][:6]
         clause = re.split(r"[，。；？！?,]", question[: q.start])[-1]
         before = before[-len(clause):] if clause else ""  # "6个是专家，3个是我们单位的人": 3 is not of 专家
@@ -294,14 +297,18 @@ def _other_conditions(sentence: str, own: tuple[int, int]) -> tuple[str, ...]:
     return tuple(out)
 
 
-_FROM_TO = re.compile(r"自[^，。；]{2,40}?(?:之日|时)起(?:[^，。；]{0,40}?(?:之日|时)止)?[，,]$")
+_FROM_TO = re.compile(r"自[^，。；]{2,40}?(?:之日|时)起(?:计算|[^，。；]{0,40}?(?:之日|时)止)?(?=[，,])")
 
 
-def _measured_from(sentence: str, clause_lo: int) -> int:
-    """Where a time limit's clause starts, taking in the clause before it that says what it measures from (and to):
-    "自招标文件开始发出之日起至投标人提交投标文件截止之日止，不得少于二十日"."""
-    m = _FROM_TO.search(sentence[:clause_lo])
-    return m.start() if m and (m.start() == 0 or sentence[m.start() - 1] in "，,；：。\n") else clause_lo
+def _measured_from(sentence: str, at: int) -> str:
+    """What a time limit is measured from (and to), said in a clause of its own before it: "自招标文件开始发出之日起至
+    投标人提交投标文件截止之日止，不得少于二十日", "债权申报期限自…公告之日起计算，最短…" — shared by every limit after it."""
+    found = [m for m in _FROM_TO.finditer(sentence[:at])]
+    if not found:
+        return ""
+    m = found[-1]
+    start = max(sentence.rfind(c, 0, m.start()) for c in "，,；：。\n") + 1
+    return sentence[start : m.end()]
 
 
 def _subject_scope(sentence: str, clause_lo: int) -> frozenset[str]:
@@ -324,8 +331,6 @@ def sentence_conditions(article: Article, sentence: str, inherited: frozenset[st
     for q in find_quantities(sentence):
         lo, hi = _clause_span(sentence, q.start, q.end)
         op, at, end = _comparator(sentence, q, lo)
-        if q.dimension in _TIME:
-            lo = _measured_from(sentence, lo)
         base = ""
         if q.dimension == "percent":
             op, base, share_at = _share(sentence, q, lo, op)
@@ -341,7 +346,7 @@ def sentence_conditions(article: Article, sentence: str, inherited: frozenset[st
             qualifier=bool(bracketed or main or head or sentence[end : end + 1] == "的"),
             bar_within=q.dimension in _TIME and op in (">", "≥") and bool(_NOT_IN_TIME_AFTER.search(sentence[end:])),
             lapse=_lapse(sentence, end) if q.dimension in _TIME else "",
-            others=_other_conditions(sentence, (lo, hi))))
+            others=_other_conditions(sentence, (lo, hi)), measured_from=_measured_from(sentence, lo) if q.dimension in _TIME else ""))
     return out
 
 
@@ -763,15 +768,16 @@ def _words_shared(cond: Condition, question: str) -> int:
 def condition_fit(facts: list[Fact], cats: set[str], article: Article, days: DayCount | None = None,
                   question: str = "") -> float:
     """How well the article's conditions fit the asker's case: 0 when none is on a kind of figure they state, else
-    1 + the best share of a fact's surrounding words in the clause of a condition on it ("交50万元投标保证金" fits
+    1 + the best share of a fact's surrounding words in the clause of a condition on it, with what a time limit is
+    measured from ("交50万元投标保证金" fits
     "投标保证金不得超过…的2%" better than "可以处5万元以下的罚款") + 0.5 when that condition is scoped to the
     category the asker names among the article's alternatives (公司 for "对法人或者其他组织处以三千元以下" beside
     "对公民处以二百元以下"; not 公司 for "…法人的法定代表人", which has no rival)."""
     conds = [_in_workdays(c, days) for c in article_conditions(article)] if facts else []
     pairs = [(f, c) for c in conds for f in facts if _fits(f, c)]
     split = _distinguishing([c for c in conds if c.scope]) if pairs else frozenset()
-    return max((1.0 + overlap(f.context, c.text) + 0.5 * bool(c.scope & cats & split) + 0.5 * _lapse_asked(c, question)
-                for f, c in pairs), default=0.0)
+    return max((1.0 + overlap(f.context, c.measured_from + c.text) + 0.5 * bool(c.scope & cats & split)
+                + 0.5 * _lapse_asked(c, question) for f, c in pairs), default=0.0)
 
 
 def _lapse_asked(cond: Condition, question: str) -> bool:

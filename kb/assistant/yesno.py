@@ -118,17 +118,18 @@ def decide(question: str, sentences: list[str], score: Callable[[str], float], s
     best = max(score(s) for s in sentences)
     near = [s for s in sorted(sentences, key=score, reverse=True) if score(s) >= 0.8 * best]
     own = bool(OWN_CASE.search(question))
-    for part in asked_parts(question):
+    case = f"{question}，{synonyms}"  # the asker's case may be told before the part that asks ("…我一个人继承…？能自己去吗")
+    for part in reversed(asked_parts(question)):  # the last question asked is the one the others lead up to
         words, asked = f"{part}，{synonyms}", _asks(part)
         for s in near:
-            found = (_by_list(part, s) or _by_prescribed(words, s) or _by_item(words, s, article_text, asked, own)
+            found = (_by_list(part, s) or _by_prescribed(words, s) or _by_item(case, s, article_text, asked, own)
                      or _by_modal(words, s, asked, own, article_text))
             if found:
                 return found
         for s in sorted(sentences, key=score, reverse=True):  # an item, or a case, the question names decides even
             # when other sentences share more of its words (继承; 事业单位…迟延支付中小企业款项的，应当支付逾期利息)
-            found = _by_item(words, s, article_text, asked, own, given) or _by_modal(words, s, asked, own, article_text,
-                                                                                    case_named=True)
+            found = _by_item(case, s, article_text, asked, own, given) or _by_modal(words, s, asked, own, article_text,
+                                                                                   case_named=True)
             if found:
                 return found
     return None
