@@ -594,3 +594,16 @@ def test_a_status_fixed_at_a_time_over_a_check_without_figures(ask):
     assert a.verdict == "符合" and a.citations[0].article == 3 and not a.eligibility
     lately = eligibility.asker_facts("签合同时我们还是小企业，这两年做大成了大型企业，还能按条例追款吗")
     assert not lately  # "这两年" says lately, not how long
+
+
+def test_a_right_deemed_given_up_once_the_time_is_past(ask):
+    # 《企业破产法》第一百一十八条: 自最后分配公告之日起满二个月仍不领取的，视为放弃受领分配的权利
+    early = ask("破产管理人5月6号发了最后分配公告，我那份分配额还没领，今天6月20号，我还能去领吗")
+    assert early.verdict == "符合"
+    late = ask("破产管理人5月6号发了最后分配公告，我那份分配额还没领，今天7月20号，我还能去领吗")
+    assert late.verdict == "不符合"
+
+
+def test_weeks_in_lay_words_are_days():
+    facts = eligibility.asker_facts("交了材料以后窗口让我过两个星期再来拿证")
+    assert [(f.quantity.value, f.quantity.unit) for f in facts] == [(14.0, "日")]

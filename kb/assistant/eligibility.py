@@ -47,8 +47,9 @@ _SUFFIX_RE = re.compile(r"^\s*(?:" + "|".join(f"(?P<s{i}>{w})" for i, (w, _) in 
 _SHARE_OF = re.compile(r"(?P<cmp>不得超过|不超过|不得低于|不低于|不少于|不得少于|占)(?P<base>[^，。；：、（）]{2,24}?)的?$")
 _CLAUSE_CUT = re.compile(r"[，；。：（）()\n]|、(?=对)")  # "对公民处以…、对法人…处以…" are two clauses
 ITEM = re.compile(r"^\s*（[一二三四五六七八九十]+）")
-# What makes meeting a condition a bar: a prohibition or a denial after it ("可以不" is a permission).
-_NEGATIVE = re.compile(r"(?<!可以)(?<!可)(?:不得|禁止|严禁|不应当|不应|不予|不能|不准|不再|无权|不适用)")
+# What makes meeting a condition a bar: a prohibition or a denial after it ("可以不" is a permission), or a right
+# deemed given up ("满二个月仍不领取的，视为放弃受领分配的权利").
+_NEGATIVE = re.compile(r"(?<!可以)(?<!可)(?:不得|禁止|严禁|不应当|不应|不予|不能|不准|不再|无权|不适用|视为放弃|视为撤回)")
 _NEGATED_ASK = "(?:不|免|无需|不用|不必|没)"
 # A time limit's extension in the text after it, and a question saying the limit was extended.
 _EXTENSION_BEFORE = re.compile(r"延长(?P<to>至)?(?:的期限|期限|答复期限)?(?:最长|最多)?(?:不得超过|不超过)?\s*$"
