@@ -469,10 +469,11 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
     # a status fixed at a time decides wherever among the best it is stated — also over a check that could only
     # say no figure of the asker's was given
     unfigured = checked and checked.verdict == eligibility.UNKNOWN and all(c.user_value is None for c in checked.checks)
-    if (not checked or unfigured) and decided is None:
-        top, decided = next(((c, d) for c in ranked[:TIME_OF_RANKS] for s in c.sentences
-                             if (d := yesno.by_time_of(q, s.text))), (top, None))
-        checked = None if decided else checked
+    if not checked or unfigured:  # what the asker was then decides before what the rule of the top article says
+        at, by_time = next(((c, d) for c in ranked[:TIME_OF_RANKS] for s in c.sentences
+                            if (d := yesno.by_time_of(q, s.text))), (top, None))
+        if by_time:
+            top, decided, checked = at, by_time, None
     deciding = checked.sentence if checked else decided.quote if decided else None
     if deciding:  # the main quote is the sentence the verdict rests on, with the lead-in of an item
         widened = _widen(top.article.text, Sentence(deciding, top.best.coverage, top.best.evidence))

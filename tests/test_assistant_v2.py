@@ -607,3 +607,20 @@ def test_a_right_deemed_given_up_once_the_time_is_past(ask):
 def test_weeks_in_lay_words_are_days():
     facts = eligibility.asker_facts("交了材料以后窗口让我过两个星期再来拿证")
     assert [(f.quantity.value, f.quantity.unit) for f in facts] == [(14.0, "日")]
+
+
+def test_a_question_in_the_a_not_a_form_asks_and_does_not_deny(ask):
+    # 《反垄断法》: 一个经营者…达到二分之一的推定; 其中不足十分之一的不应当推定 — "会不会被推定" does not ask for the bar
+    a = ask("我们一家在本地相关市场的份额有六成，会不会被推定具有市场支配地位？")
+    assert a.verdict == "符合"
+
+
+def test_a_clause_for_all_of_them_and_a_question_saying_only_some(ask):
+    # 《广东省优化营商环境条例》: 未在十个工作日内完成核查…且企业全体投资人书面承诺…的，免于提交清税证明
+    a = ask("广东这边公司注销，税务注销申请递交15个工作日了没核查完，4个股东只有3个签了承诺，能免交清税证明吗")
+    assert a.verdict == "不符合" and "并非全体" in a.eligibility[0].comparison
+
+
+def test_a_status_fixed_at_a_time_before_a_prohibition_of_the_top_article(ask):
+    a = ask("签合同那会儿我们还是小型企业，这几年规模上来变成大企业了，对方国企拖的那笔货款还算拖欠中小企业款项吗")
+    assert a.verdict == "符合" and "依合同订立时的企业规模类型确定" in a.citations[0].quote

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from kb import errors
 from kb.models import Article, Document, EligibilityCheck, split_sentences
+from kb.numerals import cn_to_int
 from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, no_holiday, weekday_gap, workday_range
 
 MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
@@ -192,7 +193,7 @@ _LEAD_WORDS = re.compile(r"(?:提前|到期前|届满前|截止前)\s*$")
 # A yes/no question about the asker's own case: the only kind that gets 无法判断 when it states no figure.
 _CHECK = re.compile(r"吗|能不能|能否|可不可以|可以不|行不行|是否|算不算|够不够|够得上|够格|合规|合法|违规|违法|达标|来得及|"
                     r"站得住|超没超|有没有超|符不符合|属不属于|要不要|需不需要|还能")
-OWN_CASE = re.compile(r"我|咱|本公司|我司|我厂|我店|这样|这种|这么|这个|这[钱笔份条项次]")  # the asker's case, or one they describe
+OWN_CASE = re.compile(r"我|咱|本公司|我司|我厂|我店|这样|这种|这么|这个|这[钱笔份条项次]|对方")  # the asker's case, or one they describe
 
 
 def asker_facts(question: str) -> list[Fact]:
@@ -613,7 +614,8 @@ def _asks_for_the_bar(cond: Condition, question: str) -> bool:
     """The asker wants what the prohibition denies ("能不能不予处罚"): meeting the condition is then what they want."""
     m = _NEGATIVE.search(cond.consequence)
     head = re.sub(r"^(?:给予|被|向|对|将|以)", "", cond.consequence[m.end() :])[:2] if m else ""
-    return bool(head) and bool(re.search(_NEGATED_ASK + r"[^，。？]{0,3}" + re.escape(head), question))
+    asked = re.sub(r"(.)不\1", r"\1", question)  # "会不会被推定" asks, it does not deny
+    return bool(head) and bool(re.search(_NEGATED_ASK + r"[^，。？]{0,3}" + re.escape(head), asked))
 
 
 def _holds(value: float, cond: Condition, question: str) -> tuple[bool | None, str]:
@@ -660,6 +662,12 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     law = re.match(r"《([^》]+)》", citation)  # its title's words go without saying
     gated = cond.qualifier or cond.bar_within
     unstated = [c for c in cond.others if not states(question, c, law.group(1) if law else "")] if gated else []
+    partial = next(((c, some) for c in unstated if (some := _not_all(c, question))), None)
+    if partial and holds != cond.bar_within:  # "全体投资人书面承诺" against "3个股东只有2个签了": the rule's case is not theirs
+        verdict = MET if cond.negative else UNMET
+        return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
+                                verdict=verdict, quote=cond.quote, citation=citation,
+                                comparison=f"“{partial[1]}”，并非全体（条文：{partial[0]}）→ {verdict}")
     if unstated and holds != cond.bar_within:  # the figure is met (or, for a bar, the window not past), but a
         # condition that goes with it is not stated (且); a duty's figure ("…的，应当自收到申请之日起20个工作日内予以
         # 答复") is met whatever case its "…的" scopes
@@ -679,6 +687,20 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     comparison = f"{shown} {rel} {cond.threshold.text}（{cond.text}{gloss}）→ {verdict}"
     return EligibilityCheck(condition=cond.text, threshold=cond.threshold.text, user_value=fact.quantity.text,
                             verdict=verdict, quote=cond.quote, comparison=comparison, citation=citation)
+
+
+# "全体投资人…" and a question that says only some did: "3个股东只有2个签了", "有一个股东没签".
+_ALL = re.compile(r"全体|所有|全部")
+_SOME = re.compile(r"(?P<n>\d+|[一二两三四五六七八九十]+)\s*[个位名家][^，。？]{0,8}?(?:只有|仅有|才|就)\s*"
+                   r"(?P<m>\d+|[一二两三四五六七八九十]+)\s*[个位名家]|有(?:一|1|两|2)\s*[个位名家][^，。？]{0,6}?(?:没|不|未)")
+
+
+def _not_all(clause: str, question: str) -> str | None:
+    """The question's words saying only some did what the clause asks of all of them."""
+    m = _SOME.search(question) if _ALL.search(clause) else None
+    if m and (m.group("n") is None or cn_to_int(m.group("m")) < cn_to_int(m.group("n"))):
+        return m.group(0)
+    return None
 
 
 def unknown(cond: Condition, citation: str, user_value: str | None, missing: str) -> EligibilityCheck:
