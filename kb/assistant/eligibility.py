@@ -534,13 +534,17 @@ def overlap(a: str, b: str) -> float:
 _PARTIES = re.compile(r"当事人|申请人|利害关系人|投诉人|经营者|市场主体")
 
 
+def alternatives(text: str) -> list[str]:
+    """The text, and each of the alternatives it joins with 或者."""
+    return [text] + text.split("或者") if "或者" in text else [text]
+
+
 def states(question: str, clause: str, given: str = "") -> bool:
     """Whether the question says what the clause says: enough of its character pairs, as a share or in number.
     given: words that go without saying (the law's title: "行政许可" in a clause of 《行政许可法》 says nothing)."""
     clause = re.sub(r"的$", "", clause.strip())  # the case marker of "…的" is no word of the case
     said, known = bigrams(question), bigrams(given)
-    alternatives = clause.split("或者") if "或者" in clause else []  # "申请材料不齐全或者不符合法定形式"
-    for alternative in [clause] + alternatives:
+    for alternative in alternatives(clause):  # "申请材料不齐全或者不符合法定形式"
         pairs = bigrams(_PARTIES.sub("，", alternative)) - known
         shared = len(pairs & said)
         if shared >= STATED_PAIRS or shared >= STATED * len(pairs) > 0:

@@ -19,6 +19,7 @@ from kb.assistant.eligibility import (
     STATED,
     UNKNOWN,
     UNMET,
+    alternatives,
     asker_categories,
     bigrams,
     lead_in,
@@ -73,7 +74,7 @@ def _describes(act: str, question: str) -> bool:
     """The question describes the act, or one of its alternatives ("约定以收到第三方付款作为…的条件或者按照第三方付款进度
     比例支付…")."""
     said = bigrams(question)
-    for alternative in re.split(r"或者", act):
+    for alternative in alternatives(act):
         pairs = {p for p in bigrams(alternative) if not set(p) & _GLUE}
         if pairs and len(pairs & said) / len(pairs) >= MATCH:
             return True
@@ -188,8 +189,6 @@ def _case(sentence: str, modal_at: int) -> str:
 # "两份", "头一回").
 _MANY = re.compile(r"多次|屡次|反复|频次|数量[^，。；]{0,8}(?:超过|较大|巨大)|大量")
 _ONCE = re.compile(r"(?<![\d十百千万几])(?:一|两|二|1|2)\s*(?:次|份|件|回|个)(?!多)|头一回|第一次|首次|初次|头一次")
-
-
 _MANY_SAID = re.compile(r"多次|屡次|反复|好多|很多|大量|几十|上百|成百|成千|天天|每天")
 
 
