@@ -624,3 +624,11 @@ def test_a_clause_for_all_of_them_and_a_question_saying_only_some(ask):
 def test_a_status_fixed_at_a_time_before_a_prohibition_of_the_top_article(ask):
     a = ask("签合同那会儿我们还是小型企业，这几年规模上来变成大企业了，对方国企拖的那笔货款还算拖欠中小企业款项吗")
     assert a.verdict == "符合" and "依合同订立时的企业规模类型确定" in a.citations[0].quote
+
+
+def test_an_entitlement_is_only_of_those_it_names(ask):
+    # 《中小企业促进法》第二十五条: 高等学校毕业生、退役军人和失业人员、残疾人员等创办小型微型企业，按照国家规定享受税收优惠和收费减免
+    veteran = ask("我退役军人，前两年开了个小微企业，能不能享受税收优惠和收费减免？")
+    assert veteran.verdict == "符合"
+    other = ask("我开了个小饭馆，是个体户，能不能享受税收优惠和收费减免？")
+    assert other.verdict != "符合"

@@ -40,7 +40,7 @@ _ASK_VIOLATION = re.compile(r"算不算违|算违|违规吗|违法吗|是不是�
 _ASK_DUTY = re.compile(r"要不要|需不需要|需要.{0,10}吗|必须.{0,10}吗|得不得|是否需要|是否应当|是否必须|用不用|非得")
 # What a sentence says of an act: modal → kind. Longest first so "不得" is not read as "得".
 _MODALS = [("不得|禁止|严禁|不准|不应当|不能|不适用", "prohibited"), ("无需|无须|不需要|不必|免予|免于|不再", "exempt"),
-           ("可以|有权|允许|也可以", "permitted"), ("应当|必须|须", "required")]
+           ("可以|有权|允许|也可以|享受", "permitted"), ("应当|必须|须", "required")]
 _MODAL = re.compile("|".join(f"(?P<{kind}>{words})" for words, kind in _MODALS))
 _EXCEPT = re.compile(r"除(?P<items>[^，。；]{2,80}?)外[，,]?[^。；]*?不得[^。；]*?其他(?P<head>[\u4e00-\u9fff]{1,4}?)(?=[。；，]|$)")
 _GLUE = set("的了和及或者与在对向将把被由")
@@ -145,6 +145,8 @@ def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text:
         if not _describes(act, question) or (asked, kind) not in _ANSWER:
             continue
         words = sentence[m.start() : m.end() + len(act)]
+        if m.group() == "享受" and not _any_stated(_GENERAL.sub("", sentence[: m.start()]), question):
+            continue  # "退役军人…创办小型微型企业，按照国家规定享受税收优惠": an entitlement only of those it names
         case = _case(sentence, m.start())
         if case_named and not (case and _case_stated(case, question)):
             continue
@@ -162,6 +164,7 @@ def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text:
     return None
 
 
+_GENERAL = re.compile(r"[，,]?(?:按照|依照|依据|根据)[^，。；]{0,12}规定|[，,]?依法")  # no words of whom a rule is for
 _OPPOSITE = {"prohibited": "permitted", "permitted": "prohibited", "required": "exempt", "exempt": "required"}
 
 
