@@ -150,7 +150,7 @@ _CAL = re.compile(rf"(?:{_YEAR})\s*(?:(?P<m>\d{{1,2}}|[一二三四五六七八�
                   rf"|(?<![\d年第])(?P<m3>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月份?(?={_MONTH_PART})"
                   r"|(?<![\d月年第])(?P<bare>\d{1,2}|[一二三四五六七八九十]{1,3})\s*号")
 _YEAR_PART = {"初": 1, "中": 6, "底": 12, "末": 12}
-_DAY_OF_PART = {"上旬": 5, "中旬": 15, "下旬": 25, "初": 3, "底": 28, "末": 28}
+_DAY_OF_PART = {"上旬": 5, "中旬": 15, "下旬": 25, "初": 3, "底": 30, "末": 30}  # _date takes 2月30 as the 28th
 _RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
 _WEEKDAY = re.compile(r"^\s*[（(]?\s*(?:周|星期|礼拜)(?P<w>[一二三四五六日天])")
 _WEEKDAYS = "一二三四五六日"
@@ -187,7 +187,7 @@ def calendar_dates(text: str) -> list[CalendarDate]:
         elif g["m3"] is not None:
             year, month, day = None, _number(g["m3"]), None
         else:
-            year = (2000 + int(g["y"]) if len(g["y"]) == 2 else int(g["y"])) if g["y"] else \
+            year = int(g["y"]) + (2000 if len(g["y"]) == 2 else 0) if g["y"] else \
                 dt.date.today().year - _RELATIVE_YEAR[g["rel"]]
             month = _number(g["m"]) if g["m"] else _YEAR_PART.get(g["part"] or "")
             day = _number(g["d"]) if g["d"] else None
@@ -196,8 +196,7 @@ def calendar_dates(text: str) -> list[CalendarDate]:
         end, approx = m.end(), False
         part = re.match(_MONTH_PART, text[end:]) if month and day is None else None
         if part and (g["m3"] is not None or g["m"]):
-            day = _DAY_OF_PART[part.group("mpart")] if part.group("mpart") not in ("底", "末") or month == 2 else 30
-            approx, end = True, end + part.end()
+            day, approx, end = _DAY_OF_PART[part.group("mpart")], True, end + part.end()
         w = _WEEKDAY.match(text[end:])
         weekday = _weekday(w.group("w")) if w else None
         if (month is None or 1 <= month <= 12) and (day is None or 1 <= day <= 31) and (month or not day):
@@ -244,9 +243,10 @@ def _span(a: CalendarDate, b: CalendarDate, year: int) -> tuple[dt.date, dt.date
     """The two dates in order; where the second the text names falls over half a year before the first, and one
     of them has no year of its own, the year turns between them ("12月28号交的，1月5号还没答复")."""
     first, second = _date(a, year), _date(b, year)
-    if (first - second).days > 182 and b.year is None:
+    turned = (first - second).days > 182
+    if turned and b.year is None:
         return first, _date(b, first.year + 1)
-    if (first - second).days > 182 and a.year is None:  # "12月28号交的，2025年1月5号还没答复"
+    if turned and a.year is None:  # "12月28号交的，2025年1月5号还没答复"
         return _date(a, second.year - 1), second
     return tuple(sorted((first, second)))
 

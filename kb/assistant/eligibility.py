@@ -305,7 +305,7 @@ _FROM_TO = re.compile(r"自[^，。；]{2,40}?(?:之日|时)起(?:计算|[^，�
 def _measured_from(sentence: str, at: int) -> str:
     """What a time limit is measured from (and to), said in a clause of its own before it: "自招标文件开始发出之日起至
     投标人提交投标文件截止之日止，不得少于二十日", "债权申报期限自…公告之日起计算，最短…" — shared by every limit after it."""
-    found = [m for m in _FROM_TO.finditer(sentence[:at])]
+    found = list(_FROM_TO.finditer(sentence[:at]))
     if not found:
         return ""
     m = found[-1]
@@ -796,8 +796,8 @@ def condition_fit(facts: list[Fact], cats: set[str], article: Article, days: Day
                   question: str = "") -> float:
     """How well the article's conditions fit the asker's case: 0 when none is on a kind of figure they state, else
     1 + the best share of a fact's surrounding words in the clause of a condition on it, with what a time limit is
-    measured from ("交50万元投标保证金" fits
-    "投标保证金不得超过…的2%" better than "可以处5万元以下的罚款") + 0.5 when that condition is scoped to the
+    measured from ("交50万元投标保证金" fits "投标保证金不得超过…的2%" better than "可以处5万元以下的罚款")
+    + 0.5 when that condition is scoped to the
     category the asker names among the article's alternatives (公司 for "对法人或者其他组织处以三千元以下" beside
     "对公民处以二百元以下"; not 公司 for "…法人的法定代表人", which has no rival)."""
     conds = [_in_workdays(c, days) for c in article_conditions(article)] if facts else []
