@@ -19,7 +19,15 @@ from dataclasses import dataclass, replace
 from kb import errors
 from kb.models import Article, Document, EligibilityCheck, split_sentences
 from kb.numerals import cn_to_int
-from kb.quantities import Quantity, calendar_dates, date_gap, find_quantities, no_holiday, weekday_gap, workday_range
+from kb.quantities import (
+    Quantity,
+    calendar_dates,
+    date_gap,
+    find_quantities,
+    no_holiday,
+    weekday_gap,
+    workday_range,
+)
 
 MET, UNMET, UNKNOWN = "符合", "不符合", "无法判断"
 STATED = 0.3  # share of a clause's character pairs the question must repeat for the clause to count as stated…
