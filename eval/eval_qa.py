@@ -208,9 +208,15 @@ def run(rows: list[dict], retriever) -> list[Result]:
     return out
 
 
+_HALF_WIDTH = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "?": "？", "!": "！",
+                             '"': None, "“": None, "”": None})
+
+
 def _arabic(text: str) -> str:
-    """三十日 → 30日, so a key fact written either way is found; spaces never matter."""
-    return _CN_NUM.sub(lambda m: str(cn_to_int(m.group())), re.sub(r"\s", "", text))
+    """三十日 → 30日, so a key fact written either way is found; spaces never matter, nor the width of punctuation
+    (the corpus file's "160千瓦以下,农村" is quoted as ingest reads it, "160千瓦以下，农村") or its quote marks."""
+    text = re.sub(r"(?<=\d),(?=\d)", "", re.sub(r"\s", "", text)).translate(_HALF_WIDTH)
+    return _CN_NUM.sub(lambda m: str(cn_to_int(m.group())), text)
 
 
 def metrics(results: list[Result]) -> dict:
