@@ -632,3 +632,41 @@ def test_an_entitlement_is_only_of_those_it_names(ask):
     assert veteran.verdict == "符合"
     other = ask("我开了个小饭馆，是个体户，能不能享受税收优惠和收费减免？")
     assert other.verdict != "符合"
+
+
+def test_every_figure_a_verdict_compares_stands_in_the_quote(ask):
+    # 《反垄断法》第二十四条: the item (二分之一…) and, a 款 later, "…不足十分之一的，不应当推定…"
+    a = ask("本地市场我们份额8%，跟另外两家加起来占了80%，会被推定有市场支配地位吗？")
+    assert a.eligibility and len({c.quote for c in a.eligibility}) > 1
+    shown = "".join(c.quote for c in a.citations)
+    assert all(c.quote in shown and c.threshold in shown for c in a.eligibility)
+
+
+def test_a_count_of_companies_is_a_count_of_organisations(ask):
+    # 《招标投标法》第十七条: 应当向三个以上…法人或者其他组织发出投标邀请书
+    assert ask("我们搞邀请招标，只给2家公司发了投标邀请书，够不够？").verdict == "不符合"
+    assert ask("我们搞邀请招标，给3家公司发了投标邀请书，数量够吗？").verdict == "符合"
+
+
+def test_a_figure_is_of_what_it_counts(ask):
+    # 《政府采购法》第三十八条: 其中专家的人数不得少于成员总数的三分之二
+    assert ask("竞争性谈判小组5个人，3个专家加2个采购人代表，这样组成合规吗？").verdict == "不符合"
+    assert ask("竞争性谈判小组6个人，4个专家加2个采购单位的人，这样组成合规吗？").verdict == "符合"
+
+
+def test_how_long_before_an_event(ask):
+    late = ask("重大行政决策开听证会，材料开会前5天才送到我们听证参加人手上，符合规定吗")
+    assert late.verdict == "不符合" and any(c.threshold == "7日" for c in late.eligibility)
+    window = eligibility.asker_facts("法院受理破产申请前8个月，债务人把设备白送给了别人")
+    assert window and window[0].window  # a duration before the event, which "前一年内" measures too
+
+
+def test_a_subset_said_without_only(ask):
+    a = ask("在广东注销公司，税务注销申请12个工作日没结果，我们4个股东有3个签了承诺书，能免交清税证明吗？")
+    assert a.verdict == "不符合" and "并非全体" in a.eligibility[0].comparison
+
+
+def test_figures_make_the_case_the_askers(ask):
+    # no 我 in it, but the figures are of a case: a compliance verdict, not 是/否
+    a = ask("第一次申请公开一份文件，政府说要收100元信息处理费，合理吗")
+    assert a.verdict == "不符合"

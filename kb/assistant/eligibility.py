@@ -145,6 +145,8 @@ class Fact:
     gap: bool = False  # the days between two dates the question gives ("3月10号发出，3月25号截止")
     hedged: bool = False  # said after 能/可以 in its clause ("…150kW，能按低压接入3天办电吗"): maybe what is asked
     workdays: tuple[float, float] | None = None  # for a gap between dates of no known year: its working days' bounds
+    clause: str = ""  # the question's clause the figure stands in, whole ("给3家资质信誉都不错的公司发了投标邀请书")
+    window: bool = False  # how long before an event ("开会前3天", "受理前8个月"): a lead ("7日前") or a window ("前一年内")
 
 
 # --- the asker's categories -------------------------------------------------------------------------------------
@@ -198,10 +200,18 @@ _ASKED_AFTER = re.compile(r"^[^，。？?]{0,6}?(?:的标准|的待遇|的时限
 _INDEFINITE = re.compile(r"^[一两]\s*(?:家|项|个|位|份|批|辆|台|张|件|种|类|次|笔|名|户)$")
 _HEDGE = re.compile(r"能|可以|可否|是不是|是否")
 _LEAD_WORDS = re.compile(r"(?:提前|到期前|届满前|截止前)\s*$")
+# How long before an event: "开会前3天", "受理前8个月" — not "前3年内" (the window up to now)
+_BEFORE_EVENT = re.compile(r"(?<![年月日天周前以之提])[\u4e00-\u9fff][之以]?前\s*$")
+_WITHIN = re.compile(r"\s*(?:以内|之内|内)")
 # A yes/no question about the asker's own case: the only kind that gets 无法判断 when it states no figure.
 _CHECK = re.compile(r"吗|能不能|能否|可不可以|可以不|行不行|是否|算不算|够不够|够得上|够格|合规|合法|违规|违法|达标|来得及|"
                     r"站得住|超没超|有没有超|符不符合|属不属于|要不要|需不需要|还能")
 OWN_CASE = re.compile(r"我|咱|本公司|我司|我厂|我店|这样|这种|这么|这个|这[钱笔份条项次]|对方")  # the asker's case, or one they describe
+
+
+def own_case(question: str) -> bool:
+    """The question is about the asker's case: it says so, or it states figures of it ("政府说要收100元…合理吗")."""
+    return bool(OWN_CASE.search(question)) or bool(asker_facts(question))
 
 
 def asker_facts(question: str) -> list[Fact]:
@@ -215,11 +225,13 @@ def asker_facts(question: str) -> list[Fact]:
             continue
         if q.text in ("两年", "一两年", "两三年") and before.endswith(("这", "近", "前")):  # "这两年做大了": lately
             continue
-        after = re.split(r"[，。；？！?,]", after, maxsplit=1)[0][:6]
+        after = re.split(r"[，。；？！?,]", after, maxsplit=1)[0]
         clause = re.split(r"[，。；？！?,]", question[: q.start])[-1]
+        whole, after = clause + q.text + after, after[:6]
         before = before[-len(clause):] if clause else ""  # "6个是专家，3个是我们单位的人": 3 is not of 专家
-        facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before)),
-                          hedged=bool(_HEDGE.search(clause))))
+        window = bool(_BEFORE_EVENT.search(before)) and not _LEAD_WORDS.search(before) and not _WITHIN.match(after)
+        facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before)) or window, window=window,
+                          hedged=bool(_HEDGE.search(clause)), clause=whole))
     dates = dates[-2:]  # "…判刑，2022年6月刑满，今年2025年想当…": the time since the latest event
     by_week = weekday_gap(question) if len(dates) < 2 else None  # "上周一知道…这周二才交"
     if len(dates) == 2 or by_week:  # "6月30日到期，6月15日才去申请", "2024年3月1号受理，到3月25号还没出决定"
@@ -563,13 +575,14 @@ def states(question: str, clause: str, given: str = "") -> bool:
 def _fits(fact: Fact, cond: Condition) -> bool:
     if cond.op == "lead":
         return fact.lead and fact.quantity.dimension == cond.threshold.dimension
-    if fact.lead and not fact.gap:  # "提前15天" is a lead; the days between two dates are also a duration
+    if fact.lead and not (fact.gap or fact.window):  # "提前15天" is a lead; the days between two dates, or before
+        # an event, are also a duration
         return False
     if cond.base:  # a share: the asker states the share itself, or the part and the whole it is a share of
         return fact.quantity.dimension in ("percent",) + _PARTS
     if fact.quantity.dimension == "days" and (cond.counted or cond.threshold.dimension == "workdays"):
         return True  # calendar days bound the working days (compare)
-    if fact.quantity.dimension == "count" and not bigrams(fact.context) & bigrams(cond.text):
+    if fact.quantity.dimension == "count" and not bigrams(fact.clause or fact.context) & bigrams(cond.text):
         return False  # "4个周末" is no count of "两个以上部门": a bare count must share words with what it counts
     return (fact.quantity.dimension, fact.quantity.unit) == (cond.threshold.dimension, cond.threshold.unit)
 
@@ -606,8 +619,16 @@ def _measured_fact(cond: Condition, facts: list[Fact], question: str) -> Fact | 
         fitting = [f for f in fitting if all(f is not w for w in wholes)]
     if not fitting:
         return None
-    return max(fitting, key=lambda f: (overlap(f.context, cond.text) + overlap(cond.subject, f.context)
-                                       + _whose(f, cond), f.quantity.unit == cond.threshold.unit))
+    # a share the asker states ("只占总额40%") goes before a count that would make one ("这6家…")
+    return max(fitting, key=lambda f: (bool(cond.base) and f.quantity.dimension == "percent",
+                                       overlap(f.context, cond.text) + overlap(cond.subject, f.context)
+                                       + overlap(_counted(f), cond.text) + _whose(f, cond),
+                                       f.quantity.unit == cond.threshold.unit))
+
+
+def _counted(fact: Fact) -> str:
+    """The words right after a figure, what it counts: "专家" in "2个专家加1个采购单位的人" (none in "6家的债权")."""
+    return re.split(r"[加和及、跟与的]|以及", fact.context.rsplit("，", 1)[-1], maxsplit=1)[0]
 
 
 # Whose figure: several parties' together ("两个经营者…合计", "加起来占80%") or one party's own ("有的经营者", "我们自己只有8%").
@@ -703,7 +724,7 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
 
 # "全体投资人…" and a question that says only some did: "3个股东只有2个签了", "有一个股东没签".
 _ALL = re.compile(r"全体|所有|全部")
-_SOME = re.compile(r"(?P<n>\d+|[一二两三四五六七八九十]+)\s*[个位名家][^，。？]{0,8}?(?:只有|仅有|才|就)\s*"
+_SOME = re.compile(r"(?P<n>\d+|[一二两三四五六七八九十]+)\s*[个位名家][^，。？\d]{0,8}?(?:只有|仅有|才|就|其中|有)\s*"
                    r"(?P<m>\d+|[一二两三四五六七八九十]+)\s*[个位名家]|有(?:一|1|两|2)\s*[个位名家][^，。？]{0,6}?(?:没|不|未)")
 
 
@@ -841,7 +862,7 @@ def assess(question: str, article: Article, score: Callable[[str], float], citat
             found.verdict = UNMET
         found.days = days
         return found
-    if asks_check(question) and (OWN_CASE.search(question) or facts):
+    if asks_check(question) and (facts or own_case(question)):
         best = max((score(s) for p in article.paragraphs for s in split_sentences(p.text)), default=0.0)
         return _without_facts(question, conds, cats, score, citation, best)
     return None

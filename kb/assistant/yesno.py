@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from kb.assistant.eligibility import (
     ITEM,
     MET,
-    OWN_CASE,
     STATED,
     UNKNOWN,
     UNMET,
@@ -24,6 +23,7 @@ from kb.assistant.eligibility import (
     bigrams,
     lead_in,
     overlap,
+    own_case,
     proviso,
     states,
     text_categories,
@@ -118,7 +118,7 @@ def decide(question: str, sentences: list[str], score: Callable[[str], float], s
         return None
     best = max(score(s) for s in sentences)
     near = [s for s in sorted(sentences, key=score, reverse=True) if score(s) >= 0.8 * best]
-    own = bool(OWN_CASE.search(question))
+    own = own_case(question)
     case = f"{question}，{synonyms}"  # the asker's case may be told before the part that asks ("…我一个人继承…？能自己去吗")
     for part in reversed(asked_parts(question)):  # the last question asked is the one the others lead up to
         words, asked = f"{part}，{synonyms}", _asks(part)
@@ -324,7 +324,7 @@ def _by_list(question: str, sentence: str) -> Decision | None:
     outside = [n for n in named if not any(i.endswith(n) or n.endswith(i) for i in items)]
     if not outside:
         return None
-    own = bool(OWN_CASE.search(question))
+    own = own_case(question)
     words = m.group(0)
     reason = f"“{outside[0]}”不在条文列举的{'、'.join(items)}之列，属于“其他{head}”"
     return Decision(UNMET if own else NO, words, sentence, reason)
