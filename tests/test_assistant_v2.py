@@ -670,3 +670,9 @@ def test_figures_make_the_case_the_askers(ask):
     # no 我 in it, but the figures are of a case: a compliance verdict, not 是/否
     a = ask("第一次申请公开一份文件，政府说要收100元信息处理费，合理吗")
     assert a.verdict == "不符合"
+
+
+def test_an_excluded_item_decides_before_the_rule_it_is_an_exception_to(ask):
+    # 《电子签名法》第三条: 当事人可以约定使用…电子签名 — 前款规定不适用…（二）涉及停止供水、供热、供气等公用事业服务的
+    a = ask("燃气公司要给欠费用户发停止供气的通知，能用电子签名的电子文书发吗")
+    assert a.verdict in ("否", "不符合") and "供气" in a.summary[0].text

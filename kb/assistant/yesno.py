@@ -122,11 +122,13 @@ def decide(question: str, sentences: list[str], score: Callable[[str], float], s
     case = f"{question}，{synonyms}"  # the asker's case may be told before the part that asks ("…我一个人继承…？能自己去吗")
     for part in reversed(asked_parts(question)):  # the last question asked is the one the others lead up to
         words, asked = f"{part}，{synonyms}", _asks(part)
-        for s in near:
-            found = (_by_list(part, s) or _by_prescribed(words, s) or _by_item(case, s, article_text, asked, own)
-                     or _by_modal(words, s, asked, own, article_text))
-            if found:
-                return found
+        # an item the question names ("（二）涉及停止供水、供热…的" of "前款规定不适用下列文书") decides before the
+        # general rule it is an exception to, however close their words
+        found = next((f for s in near if (f := _by_list(part, s) or _by_prescribed(words, s)
+                                          or _by_item(case, s, article_text, asked, own))), None)
+        found = found or next((f for s in near if (f := _by_modal(words, s, asked, own, article_text))), None)
+        if found:
+            return found
         for s in sorted(sentences, key=score, reverse=True):  # an item, or a case, the question names decides even
             # when other sentences share more of its words (继承; 事业单位…迟延支付中小企业款项的，应当支付逾期利息)
             found = _by_item(case, s, article_text, asked, own, given) or _by_modal(words, s, asked, own, article_text,
