@@ -295,8 +295,10 @@ def weekday_gap(text: str) -> DateGap | None:
     work = sum(1 for d in range(first + 1, second + 1) if d % 7 < 5)
     exact = no_holiday(text)
     words = f"{days[0].group()}与{days[1].group()}"
+    # a holiday only takes weekdays away (the weekend days worked in its place lie beside it): at most `work` then
+    bounds = None if exact else (int(workday_range(second - first)[0]), work)
     return DateGap(float(second - first), work if exact else None,
-                   f"{words}相隔{second - first}天（其间{work}个工作日{'' if exact else '，未计节假日'}）")
+                   f"{words}相隔{second - first}天（其间{work}个工作日{'' if exact else '，未计节假日'}）", bounds)
 
 
 def no_holiday(text: str) -> bool:

@@ -676,3 +676,20 @@ def test_an_excluded_item_decides_before_the_rule_it_is_an_exception_to(ask):
     # 《电子签名法》第三条: 当事人可以约定使用…电子签名 — 前款规定不适用…（二）涉及停止供水、供热、供气等公用事业服务的
     a = ask("燃气公司要给欠费用户发停止供气的通知，能用电子签名的电子文书发吗")
     assert a.verdict in ("否", "不符合") and "供气" in a.summary[0].text
+
+
+def test_working_days_between_weekdays_are_at_most_the_weekdays(ask):
+    # 《行政处罚法》第六十四条: 告知后五日内提出 (第八十五条: 工作日); Thursday to next Wednesday: at most 4
+    a = ask("执法队上周四告诉我可以要求听证，我这周三才去提听证申请，来得及吗")
+    assert a.verdict == "符合" and "4个工作日" in a.eligibility[0].comparison
+
+
+def test_a_share_of_the_askers_other_amount(ask):
+    # 《招标投标法实施条例》第五十八条: 履约保证金不得超过中标合同金额的10%
+    assert ask("中标了一个600万的项目，招标文件要交40万履约保证金，这比例超了没").verdict == "符合"
+    assert ask("中标了一个600万的项目，招标文件要交90万履约保证金，这比例超了没").verdict == "不符合"
+
+
+def test_a_two_character_act_said_with_words_between(ask):
+    # 《行政许可法》第五十八条: 行政机关提供行政许可申请书格式文本，不得收费
+    assert ask("办许可时窗口说申请书格式文本要收50元工本费，这合理吗").verdict == "不符合"

@@ -594,9 +594,11 @@ def _base_fact(cond: Condition, facts: list[Fact], part: Fact | None = None) -> 
     """The asker's whole that the share (part, when known) is taken of: an amount said with the base's words
     ("中标价500万"), or the larger of two counts ("评标委员会5个人，其中专家4个")."""
     money = [(overlap(cond.base, f.context), f) for f in facts if f.quantity.dimension == "money" and f is not part]
-    money = [x for x in money if x[0] > 0]
-    if money:
-        return max(money, key=lambda x: x[0])[1]
+    said = [x for x in money if x[0] > 0]
+    if said:
+        return max(said, key=lambda x: x[0])[1]
+    if part is not None and len(money) == 1 and money[0][1].quantity.value > part.quantity.value:
+        return money[0][1]  # "800万的工程标…要交50万履约保证金": the asker's other, larger amount
     counts = [f for f in facts if f.quantity.dimension in ("people", "count")]
     whole = max(counts, key=lambda f: f.quantity.value) if len(counts) > 1 else None
     return whole if whole is not part else None

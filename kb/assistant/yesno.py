@@ -73,12 +73,25 @@ def _act(sentence: str, end: int) -> str:
 def _describes(act: str, question: str) -> bool:
     """The question describes the act, or one of its alternatives ("约定以收到第三方付款作为…的条件或者按照第三方付款进度
     比例支付…")."""
-    said = bigrams(question)
+    said, gapped = bigrams(question), None
     for alternative in alternatives(act):
         pairs = {p for p in bigrams(alternative) if not set(p) & _GLUE}
         if pairs and len(pairs & said) / len(pairs) >= MATCH:
             return True
+        if len(pairs) == 1:  # a two-character act is said with words between: "收200块工本费" says 收费
+            gapped = _gapped_pairs(question) if gapped is None else gapped
+            if pairs & gapped:
+                return True
     return False
+
+
+def _gapped_pairs(question: str, gap: int = 4) -> set[str]:
+    """Character pairs up to `gap` characters apart within a clause, figures between not counted."""
+    pairs = set()
+    for clause in re.split(r"[，。；：？！?,]", question):
+        han = [ch for ch in clause if "\u4e00" <= ch <= "\u9fff"]
+        pairs |= {han[i] + han[j] for i in range(len(han)) for j in range(i + 2, min(len(han), i + 2 + gap))}
+    return pairs
 
 
 _ANSWER = {  # (what is asked, what the text says) → 是/否 for a general question
