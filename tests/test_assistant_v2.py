@@ -693,3 +693,19 @@ def test_a_share_of_the_askers_other_amount(ask):
 def test_a_two_character_act_said_with_words_between(ask):
     # 《行政许可法》第五十八条: 行政机关提供行政许可申请书格式文本，不得收费
     assert ask("办许可时窗口说申请书格式文本要收50元工本费，这合理吗").verdict == "不符合"
+
+
+def test_a_figure_held_generally_with_its_exception(ask):
+    # 《重大行政决策程序暂行条例》第十五条: 期限一般不少于30日；因情况紧急等原因需要缩短期限的，…应当予以说明
+    open_ = ask("市里一个重大决策草案网上征求意见只放了20天，合规吗")
+    assert open_.verdict == "无法判断" and "情况紧急" in open_.eligibility[0].missing
+    told = ask("市里一个重大决策草案网上征求意见只放了20天，也没说明为什么这么短，合规吗")
+    assert told.verdict == "不符合"
+
+
+def test_a_rule_for_parties_by_what_they_are(ask):
+    # 规划第31条: 对信用风险低、信用水平高的同一市场主体的抽查原则上不超过2次
+    unsaid = ask("在永济开了个厂，今年市场监管来抽查了4次，超没超规定")
+    assert unsaid.verdict == "无法判断" and any("信用风险低" in c.missing for c in unsaid.eligibility)
+    said = ask("我们厂在永济，信用风险低、信用水平高，今年被抽查了4次，超没超规定")
+    assert said.verdict == "不符合"

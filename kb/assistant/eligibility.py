@@ -92,6 +92,8 @@ class Condition:
     default: str = ""  # the article's text from the sentence to "合同另有约定的，从其约定" when that sets it aside
     counted: str = ""  # where its law says its 日 are working days ("《行政处罚法》第八十五条")
     proviso: str = ""  # the case of a "但是，…的除外" that follows it in its sentence or the next one
+    hedge: str = ""  # for a figure the text holds "一般/原则上", the case it then lets depart from it ("因情况紧急等
+    # 原因需要缩短期限的")
     lapse: str = ""  # what missing the limit brings, when the sentence says ("逾期不告知的，自收到申请材料之日起即为受理")
     bar_within: bool = False  # a bar for a window ("…事项的，申请人在一年内不得再次申请"): it holds once the window is past
     within: Condition | None = None  # "…占预算总额的百分之三十以上；其中，预留给小型微型企业的比例不低于百分之六十": the share
@@ -396,7 +398,8 @@ def _article_conditions(article: Article) -> list[Condition]:
             scope = scope or text_categories(s)
             parent = next((c for c in reversed(found) if c.base), None) if s.startswith("其中") else None
             found += [_of_part(c, parent) for c in sentence_conditions(article, s, scope)]
-        out += [_with_proviso(c, para.text) for c in _with_defaults(_with_extensions(found, para.text), para.text)]
+        out += [_with_hedge(_with_proviso(c, para.text), para.text)
+                for c in _with_defaults(_with_extensions(found, para.text), para.text)]
     return out
 
 
@@ -427,6 +430,24 @@ def _with_proviso(cond: Condition, text: str) -> Condition:
     if m is None or re.search(r"另有规定|另有约定", m.group("case")):  # "法律、法规另有规定的，依照其规定": no case
         return cond
     return replace(cond, proviso=m.group("case"))
+
+
+# The parties a figure's rule is for, by what they are: "对信用风险低、信用水平高的同一市场主体的抽查…"
+_WHOM = re.compile(r"(?:对|为|向)(?P<mod>[^，。；的]{2,16})的(?:同一)?(?P<party>市场主体|企业|经营者|供应商|申请人|当事人)")
+# "公开征求意见的期限一般不少于30日；因情况紧急等原因需要缩短期限的，…应当予以说明": a rule with its exception
+_DEPARTURE = re.compile(r"(?P<case>[^。；，]{0,20}(?:需要|确需|需)(?:缩短|延长|增加|减少)[^。；，]{0,8}的)[，,]")
+# the question says the departure was not explained ("也没说为啥这么短", "没说明理由")
+_NO_REASON = re.compile(r"(?:没|未|没有)(?:说|讲|写|解释|说明|交代)[^，。？?]{0,3}(?:为啥|为什么|原因|理由|缘由|咋回事)"
+                        r"|(?:没|未|没有)(?:作|做)?(?:说明|解释)")
+
+
+def _with_hedge(cond: Condition, text: str) -> Condition:
+    at = cond.quote.find(cond.text)
+    before = cond.quote[: at + cond.text.find(cond.threshold.text)] if at >= 0 else ""
+    if not re.search(r"(?:一般|原则上)[^，。；]{0,4}$", before):
+        return cond
+    m = _DEPARTURE.search(text, max(0, text.find(cond.quote)))
+    return replace(cond, hedge=m.group("case")) if m else cond
 
 
 def _of_part(cond: Condition, parent: Condition | None) -> Condition:
@@ -707,6 +728,10 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         # condition that goes with it is not stated (且); a duty's figure ("…的，应当自收到申请之日起20个工作日内予以
         # 答复") is met whatever case its "…的" scopes
         return unknown(cond, citation, fact.quantity.text, "；".join(unstated))
+    whom = _WHOM.search(cond.subject)
+    if whom and not states(question, whom.group("mod"), law.group(1) if law else ""):
+        # "对信用风险低、信用水平高的同一市场主体的抽查原则上不超过2次": a rule for parties the asker may not be
+        return unknown(cond, citation, shown, f"是否属于“{whom.group('mod')}的{whom.group('party')}”")
     if cond.proviso and holds != cond.negative and not states(question, cond.proviso):
         # the rule applies to the asker's figure, unless the proviso's case is theirs, which the question leaves open
         return unknown(cond, citation, shown, f"是否属于但书“{cond.proviso}”的情形")
@@ -715,6 +740,8 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
     if lapsed:  # the question asks what missing the limit brings ("算不算已经受理了"): that holds once it is missed
         bar, gloss_lapse = True, f"；逾期的，{cond.lapse}"
     verdict = UNMET if holds == bar else MET
+    if verdict == UNMET and cond.hedge and not _NO_REASON.search(question):  # "一般不少于30日" lets the case depart
+        return unknown(cond, citation, shown, f"是否属于“{cond.hedge}”（条文规定的是“一般”情形）")
     rel = ">" if value > cond.threshold.value else "<" if value < cond.threshold.value else "="
     gloss = f"，条文：{cond.consequence.strip('：')}" if cond.consequence and cond.negative else ""
     gloss += f"；{cond.counted}：按工作日计算" if cond.counted else ""
