@@ -501,6 +501,12 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
                             if (d := yesno.by_time_of(q, s.text))), (top, None))
         if by_time:
             top, decided, checked = at, by_time, None
+    if decided is None and (not checked or unfigured):  # an item the question names decides from just below the best
+        at, named = next(((c, d) for c in ranked[1:ITEM_RANKS]
+                          if (d := yesno.named_item(q, [s.text for s in c.sentences], statute_words, c.article.text,
+                                                    c.doc.title))), (top, None))
+        if named:
+            top, decided, checked = at, named, None
     deciding = checked.sentence if checked else decided.quote if decided else None
     if deciding:  # the main quote is the sentence the verdict rests on, with the lead-in of an item
         widened = _widen(top.article.text, Sentence(deciding, top.best.coverage, top.best.evidence))
@@ -541,6 +547,7 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
 
 
 STEP_RANKS = 6  # a procedure's articles are among the best few candidates
+ITEM_RANKS = 3  # the best one and the two below it, for an item of a list the question names
 TIME_OF_RANKS = 10  # "依合同订立时的企业规模类型确定" is a definition: it ranks below the rules it qualifies
 STEP_MARGIN_OTHER = 1.0  # a lone article of another document must be ranked this close (logit) to the best
 

@@ -709,3 +709,9 @@ def test_a_rule_for_parties_by_what_they_are(ask):
     assert unsaid.verdict == "无法判断" and any("信用风险低" in c.missing for c in unsaid.eligibility)
     said = ask("我们厂在永济，信用风险低、信用水平高，今年被抽查了4次，超没超规定")
     assert said.verdict == "不符合"
+
+
+def test_an_item_named_from_just_below_the_best_article(ask):
+    # 《公平竞争审查条例》第九条（一）限制外地经营者参加本地政府采购、招标投标 — ranked below articles on 政府采购
+    a = ask("我们市里发了个通知，政府采购项目只允许本市注册的公司报名，外地公司一律不收，这合规吗？")
+    assert a.verdict == "不符合" and (a.citations[0].doc_id, a.citations[0].article) == ("gpjzsc-2024", 9)

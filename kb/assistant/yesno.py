@@ -151,6 +151,20 @@ def decide(question: str, sentences: list[str], score: Callable[[str], float], s
     return None
 
 
+def named_item(question: str, sentences: list[str], synonyms: str = "", article_text: str = "",
+               given: str = "") -> Decision | None:
+    """The decision of an item of a list that the question names, in any of the sentences (asked of the articles
+    below the best one when that one decides nothing: "…投了另一家公司的股份，能走简易注销吗" and 细则第四十八条's
+    "（四）…对其他市场主体存在投资的")."""
+    case = f"{question}，{synonyms}"
+    for part in reversed(asked_parts(question)):
+        found = next((d for s in sentences
+                      if (d := _by_item(case, s, article_text, _asks(part), own_case(question), given))), None)
+        if found:
+            return found
+    return None
+
+
 def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text: str = "",
               case_named: bool = False) -> Decision | None:
     """case_named: only a rule for a "…的" case the question describes decides."""
