@@ -715,3 +715,8 @@ def test_an_item_named_from_just_below_the_best_article(ask):
     # 《公平竞争审查条例》第九条（一）限制外地经营者参加本地政府采购、招标投标 — ranked below articles on 政府采购
     a = ask("我们市里发了个通知，政府采购项目只允许本市注册的公司报名，外地公司一律不收，这合规吗？")
     assert a.verdict == "不符合" and (a.citations[0].doc_id, a.citations[0].article) == ("gpjzsc-2024", 9)
+
+
+def test_a_rule_for_the_askers_kind_needs_only_shared_words(ask):
+    # 《市场主体登记管理条例实施细则》第六十三条: 个体工商户可以通过纸质方式报送年度报告
+    assert ask("我在镇上开了个理发店，是个体户，每年的年报能不能交纸质版？").verdict == "符合"

@@ -70,6 +70,14 @@ def _act(sentence: str, end: int) -> str:
     return re.split(r"[，。；：]", sentence[end:], maxsplit=1)[0]
 
 
+def _for_the_askers_kind(head: str, act: str, question: str) -> bool:
+    """A rule for the asker's own kind ("个体工商户可以通过纸质方式报送年度报告" for "我是个体户…年报能交纸质的吗"):
+    its act need only share words with the question, the kind having said whose rule it is."""
+    if not text_categories(head) & asker_categories(question):
+        return False
+    return bool({p for p in bigrams(act) if not set(p) & _GLUE} & bigrams(question))
+
+
 def _describes(act: str, question: str) -> bool:
     """The question describes the act, or one of its alternatives ("约定以收到第三方付款作为…的条件或者按照第三方付款进度
     比例支付…")."""
@@ -171,7 +179,8 @@ def _by_modal(question: str, sentence: str, asked: str, own: bool, article_text:
     for m in _MODAL.finditer(sentence):
         kind = m.lastgroup
         act = _act(sentence, m.end())
-        if not _describes(act, question) or (asked, kind) not in _ANSWER:
+        if (asked, kind) not in _ANSWER or not (_describes(act, question) or _for_the_askers_kind(sentence[: m.start()],
+                                                                                                 act, question)):
             continue
         words = sentence[m.start() : m.end() + len(act)]
         if m.group() == "享受" and not _any_stated(_GENERAL.sub("", sentence[: m.start()]), question):
