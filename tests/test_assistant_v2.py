@@ -720,3 +720,9 @@ def test_an_item_named_from_just_below_the_best_article(ask):
 def test_a_rule_for_the_askers_kind_needs_only_shared_words(ask):
     # 《市场主体登记管理条例实施细则》第六十三条: 个体工商户可以通过纸质方式报送年度报告
     assert ask("我在镇上开了个理发店，是个体户，每年的年报能不能交纸质版？").verdict == "符合"
+
+
+def test_a_rule_applied_by_reference_and_a_short_a_not_a_ask(ask):
+    # 《外商投资法实施条例》第四十八条: 定居在国外的中国公民在中国境内投资，参照外商投资法和本条例执行
+    a = ask("我在澳大利亚定居，国籍还是中国的，回国投资办厂，外商投资法的规定好使不？")
+    assert a.verdict == "符合"

@@ -35,12 +35,12 @@ MATCH = 0.34  # share of the act's character pairs the question must repeat for 
 
 # What the question asks: may it be done / is it a violation / must it be done.
 _ASK_PERMISSION = re.compile(r"能不能|能否|可不可以|可以吗|可否|行不行|行吗|允许|合规|合法|站得住|能收吗|能.{0,20}吗|还能|可以.{0,20}吗|是不是.{0,12}(?:能|可以)"
-                             r"|合理吗|合不合理|该(?:交|收|付|给)[^，。？]{0,6}吗|该不该|适用吗|适不适用|认不认|认吗|认可吗|有效吗|有没有效|受.{0,12}保护吗|算数吗|算不算数|算不算|算.{0,16}吗|算.{0,16}了吧")
+                             r"|合理吗|合不合理|(?:管用|有用|好使|行|能|可以|成|有效|适用|算数|认)不\s*$|该(?:交|收|付|给)[^，。？]{0,6}吗|该不该|适用吗|适不适用|认不认|认吗|认可吗|有效吗|有没有效|受.{0,12}保护吗|算数吗|算不算数|算不算|算.{0,16}吗|算.{0,16}了吧")
 _ASK_VIOLATION = re.compile(r"算不算违|算违|违规吗|违法吗|是不是违|属于违|违反.{0,10}吗|违不违")
 _ASK_DUTY = re.compile(r"要不要|需不需要|需要.{0,10}吗|必须.{0,10}吗|得不得|是否需要|是否应当|是否必须|用不用|非得")
 # What a sentence says of an act: modal → kind. Longest first so "不得" is not read as "得".
 _MODALS = [("不得|禁止|严禁|不准|不应当|不能|不适用", "prohibited"), ("无需|无须|不需要|不必|免予|免于|不再", "exempt"),
-           ("可以|有权|允许|也可以|享受", "permitted"), ("应当|必须|须", "required")]
+           ("可以|有权|允许|也可以|享受", "permitted"), ("应当|必须|须|参照", "required")]  # 参照…执行: it applies
 _MODAL = re.compile("|".join(f"(?P<{kind}>{words})" for words, kind in _MODALS))
 _EXCEPT = re.compile(r"除(?P<items>[^，。；]{2,80}?)外[，,]?[^。；]*?不得[^。；]*?其他(?P<head>[\u4e00-\u9fff]{1,4}?)(?=[。；，]|$)")
 _GLUE = set("的了和及或者与在对向将把被由")
