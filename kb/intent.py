@@ -20,6 +20,7 @@ INTENT_RULES: list[tuple[str, tuple[str, ...]]] = [
                 "多少个工作日", "多少个月", "几月", "几号")),
     (LIST, ("清单", "名单", "目录", "名录", "哪些", "哪几", "几种", "几类", "包括什么", "包括哪")),
     (PROCEDURE, ("怎么办", "怎么申请", "如何办理", "流程", "步骤", "程序", "如何申请", "去哪办", "去哪里办",
+                 "哪些步骤", "哪些手续", "哪些程序", "哪些流程", "什么流程", "什么手续",
                  "在哪办", "怎样办", "手续", "怎么做", "怎么用", "怎么落实", "怎么推进", "如何", "由谁", "谁牵头",
                  "什么方式", "哪个部门")),
     (PENALTY, ("罚", "处罚", "处分", "法律责任", "责任", "后果", "违反", "违法", "追究", "怎么处理", "被查")),
@@ -36,7 +37,7 @@ EVIDENCE: dict[str, list[tuple[re.Pattern, float]]] = {
                (re.compile(r"期限|时限|之日起|以内|届满|不超过|压缩"), 0.3)],
     LIST: [(re.compile(r"清单|名单|目录|名录"), 1.0), (re.compile(r"(?:包括|分为|如下|下列[^，。；]*)：\s*（一）"), 1.0),
            (re.compile(r"下列|以下|包括"), 0.3)],
-    PROCEDURE: [(re.compile(r"申请|受理|审查|决定|送达|办理|提交|登记|告知"), 0.25),
+    PROCEDURE: [(re.compile(r"申请|受理|审查|决定|送达|办理|提交|登记|告知|答复|质疑|投诉|异议|复议|听证"), 0.25),
                 (re.compile(r"(?:申请|受理|审查|决定|送达)[、，和及]"), 0.5)],
     CONDITION: [(re.compile(r"条件|应当具备|符合|资格|不得|可以|方可"), 0.5)],
     PENALTY: [(re.compile(r"罚款|责令|处分|没收|吊销|追究|法律责任|警告|拘留"), 1.0)],
@@ -53,9 +54,10 @@ class Intent:
 def classify(question: str) -> Intent:
     """The intent with the most trigger hits; ties go to the earlier rule; none → 其他."""
     best, best_hits = OTHER, ()
+    found = {w for _, words in INTENT_RULES for w in words if w in question}
     for name, words in INTENT_RULES:
-        found = [w for w in words if w in question]
-        hits = tuple(w for w in found if not any(w != o and w in o for o in found))  # "罚" inside "处罚" counts once
+        # "罚" inside "处罚" counts once, and "哪些" inside "哪些步骤" for the procedure it asks for, not for a list
+        hits = tuple(w for w in words if w in found and not any(w != o and w in o for o in found))
         if len(hits) > len(best_hits):
             best, best_hits = name, hits
     return Intent(best, best_hits)

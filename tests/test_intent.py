@@ -14,6 +14,9 @@ from kb.intent import classify, evidence
     ("市场准入负面清单包括什么？", "清单"),
     ("不动产登记怎么办？", "程序"),
     ("申请行政许可的流程和步骤是什么？", "程序"),
+    ("想申请政府信息公开，要走哪些步骤？", "程序"),  # 哪些 asks for steps here, not for a list
+    ("歇业要办哪些手续？", "程序"),
+    ("哪些情形不予处罚？", "清单"),
     ("外资企业能不能参加政府采购？", "条件"),
     ("申请破产需要什么条件？", "条件"),
     ("串通投标会被怎么处罚？", "罚则"),
@@ -40,4 +43,5 @@ def test_other_intents_evidence():
     assert evidence("罚则", "责令改正，可以处十万元以下的罚款") == 1.0
     assert evidence("罚则", "鼓励社会资本进入养老领域") == 0.0
     assert evidence("程序", "围绕申请、受理、审查、决定、送达全过程") > evidence("程序", "优化营商环境")
+    assert evidence("程序", "以书面形式向采购人提出质疑") > 0
     assert evidence("其他", "任何句子") == 0.0
