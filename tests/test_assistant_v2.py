@@ -726,3 +726,9 @@ def test_a_rule_applied_by_reference_and_a_short_a_not_a_ask(ask):
     # 《外商投资法实施条例》第四十八条: 定居在国外的中国公民在中国境内投资，参照外商投资法和本条例执行
     a = ask("我在澳大利亚定居，国籍还是中国的，回国投资办厂，外商投资法的规定好使不？")
     assert a.verdict == "符合"
+
+
+def test_this_county_is_local_in_lay_words(ask):
+    # 《公平竞争审查条例》第九条: 限制外地经营者参加本地政府采购 (本县 → 本地)
+    a = ask("县政府发文说本县的政府采购只收本县注册的企业，我们外地公司报不了名，这种文件合规吗")
+    assert a.verdict == "不符合" and (a.citations[0].doc_id, a.citations[0].article) == ("gpjzsc-2024", 9)
