@@ -732,3 +732,11 @@ def test_this_county_is_local_in_lay_words(ask):
     # 《公平竞争审查条例》第九条: 限制外地经营者参加本地政府采购 (本县 → 本地)
     a = ask("县政府发文说本县的政府采购只收本县注册的企业，我们外地公司报不了名，这种文件合规吗")
     assert a.verdict == "不符合" and (a.citations[0].doc_id, a.citations[0].article) == ("gpjzsc-2024", 9)
+
+
+def test_a_cap_on_what_was_agreed_is_not_the_rule_where_nothing_was(ask):
+    # 《保障中小企业款项支付条例》(2025) 第九条: 机关、事业单位 30日内 (约定的最长不得超过60日); 大型企业 60日内
+    unsaid = ask("我们小厂给客户供货，合同没约定付款期，对方交货后第50天才打款，算及时吗")
+    assert unsaid.verdict == "无法判断" and "属于哪一种情形" in unsaid.eligibility[0].missing
+    big = ask("我们小厂给一家大型国企供货，合同没约定付款期，对方交货后第50天才打款，算及时吗")
+    assert big.verdict == "符合"

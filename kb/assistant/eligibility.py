@@ -160,7 +160,7 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "小微企业": (("小微企业", "小型微型企业", "小型企业", "微型企业"),
                 ("小微企业", "小型企业", "微型企业", "小微", "小企业", "小公司", "小厂")),
     "中小企业": (("中小企业", "中型企业"), ("中小企业", "中型企业", "小微", "小型企业", "微型企业", "小企业", "小公司")),
-    "大型企业": (("大型企业",), ("大型企业", "大企业", "大公司", "央企", "集团公司")),
+    "大型企业": (("大型企业",), ("大型企业", "大企业", "大公司", "央企", "集团公司", "大型国企", "大国企")),
     "个体工商户": (("个体工商户",), ("个体工商户", "个体户", "摆摊", "小摊", "个体经营")),
     "机关": (("机关",), ("机关", "政府", "局", "委员会", "街道办", "管委会")),
     "事业单位": (("事业单位",), ("事业单位", "公立医院", "医院", "学校", "研究所", "研究院")),
@@ -491,6 +491,9 @@ def _with_defaults(conds: list[Condition], text: str) -> list[Condition]:
             c = replace(c, default=text[start:end])
         out.append(c)
     return out
+
+
+_AGREED_CAP = re.compile(r"另有约定的[，,]\s*从其约定[，,]\s*(?:但[^。；]*)?$")
 
 
 def agreed_otherwise(question: str) -> bool:
@@ -832,6 +835,10 @@ def _exception_bonus(sentence: str, question: str) -> float:
 
 
 def _pick_sentence(conds: list[Condition], score: Callable[[str], float], question: str) -> list[Condition]:
+    # a cap on what the parties may agree ("合同另有约定的，从其约定，但付款期限最长不得超过60日") is not the rule for
+    # a contract that agreed nothing ("合同没写付款期"): the default before it is
+    if _AGREEMENT_DENIED.search(question):
+        conds = [c for c in conds if not _AGREED_CAP.search(c.quote[: c.quote.find(c.text)])] or conds
     # in article order, so a tie goes to the earlier sentence (a set would let the hash seed decide)
     best = max(dict.fromkeys(c.quote for c in conds), key=lambda s: score(s) + _exception_bonus(s, question))
     chosen = [c for c in conds if c.quote == best]
