@@ -701,6 +701,7 @@ def test_a_figure_held_generally_with_its_exception(ask):
     assert open_.verdict == "无法判断" and "情况紧急" in open_.eligibility[0].missing
     told = ask("市里一个重大决策草案网上征求意见只放了20天，也没说明为什么这么短，合规吗")
     assert told.verdict == "不符合"
+    assert ask("市里一个重大决策草案网上征求意见只放了20天，也不是啥紧急事，合规吗").verdict == "不符合"
 
 
 def test_a_rule_for_parties_by_what_they_are(ask):

@@ -437,11 +437,12 @@ _WHOM = re.compile(r"(?:对|为|向)(?P<mod>[^，。；的]{2,16})的(?:同一)?
 # "公开征求意见的期限一般不少于30日；因情况紧急等原因需要缩短期限的，…应当予以说明": a rule with its exception
 _DEPARTURE = re.compile(r"(?P<case>[^。；，]{0,20}(?:需要|确需|需)(?:缩短|延长|增加|减少)[^。；，]{0,8}的)[，,]")
 # the question says the departure was not explained ("也没说为啥这么短", "没说明理由")
-_NO_REASON = re.compile(r"(?:没|未|没有)(?:说|讲|写|解释|说明|交代)[^，。？?]{0,3}(?:为啥|为什么|原因|理由|缘由|咋回事)"
-                        r"|(?:没|未|没有)(?:作|做)?(?:说明|解释)")
+_NO_REASON = re.compile(r"(?:没|未|没有)(?:说|讲|写|提|解释|说明|交代)[^，。？?]{0,4}(?:为啥|为什么|原因|理由|缘由|咋回事|紧急|急事)"
+                        r"|(?:没|未|没有)(?:作|做)?(?:说明|解释)|(?:没|没有|不)是?(?:啥|什么)?(?:紧急|急事)")
 
 
 def _with_hedge(cond: Condition, text: str) -> Condition:
+    """The condition with the case its paragraph lets depart from it, when the text holds its figure only generally."""
     at = cond.quote.find(cond.text)
     before = cond.quote[: at + cond.text.find(cond.threshold.text)] if at >= 0 else ""
     if not re.search(r"(?:一般|原则上)[^，。；]{0,4}$", before):
