@@ -81,7 +81,9 @@ _PLACE = re.compile(r"窗口|大厅|中心|平台|网站|网上|线上|现场|�
 _DATE_TEXT = re.compile(r"\d{4}\s*年|[一二三四五六七八九十\d]+月|之日|起施行|届满|以前|之前|前|内")
 ANSWER_TYPES: dict[str, tuple[re.Pattern, "object"]] = {
     "body": (re.compile(r"哪个部门|哪些部门|哪个单位|哪家|哪个机构|哪级|由谁|谁来|谁负责|谁管|找谁|向谁|谁审批|谁批"), _BODY.search),
-    "place": (re.compile(r"在哪|去哪|哪里|什么地方|地址|哪儿|在什么平台|哪个网站"), _PLACE.search),
+    # a body is where one goes too: "去哪投诉" is answered by "向…监督管理部门投诉"
+    "place": (re.compile(r"在哪|去哪|哪里|什么地方|地址|哪儿|在什么平台|哪个网站"),
+              lambda s: _PLACE.search(s) or _BODY.search(s)),
     "date": (re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|截止到"), _DATE_TEXT.search),
 }
 

@@ -45,3 +45,11 @@ def test_other_intents_evidence():
     assert evidence("程序", "围绕申请、受理、审查、决定、送达全过程") > evidence("程序", "优化营商环境")
     assert evidence("程序", "以书面形式向采购人提出质疑") > 0
     assert evidence("其他", "任何句子") == 0.0
+
+
+def test_a_body_answers_where_to_go():
+    from kb.intent import asked_types, states
+
+    assert "place" in asked_types("国企拖欠货款，去哪投诉？")
+    assert states("place", "中小企业可以向受理投诉部门投诉")  # a body is where one goes
+    assert not states("place", "付款期限最长不得超过60日")
