@@ -87,9 +87,12 @@ def _open_tab(page, name: str) -> None:
 
 
 def _upload(page, elem_id: str, path: Path) -> None:
-    """Choose a file in a gr.File and wait until the component lists it (name and extension render apart)."""
+    """Choose a file in a gr.File and wait until the upload is done: the component lists the name at once (name and
+    extension render apart) but links the file only once the server holds it ("Uploading..." until then) — a click
+    before that hands the server no file."""
     page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
     page.locator(f"#{elem_id}").get_by_text(path.stem).first.wait_for()
+    page.locator(f"#{elem_id} td.download a").first.wait_for()
 
 
 def _draft_docx(path: Path) -> Path:
