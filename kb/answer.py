@@ -496,12 +496,13 @@ def compose(q: str, intent: Intent, ranked: list[Candidate], k: int, kn: Knowled
     # a status fixed at a time decides wherever among the best it is stated — also over a check that could only
     # say no figure of the asker's was given
     unfigured = checked and checked.verdict == eligibility.UNKNOWN and all(c.user_value is None for c in checked.checks)
-    if not checked or unfigured:  # what the asker was then decides before what the rule of the top article says
+    undecided = not checked or unfigured
+    if undecided:  # what the asker was then decides before what the rule of the top article says
         at, by_time = next(((c, d) for c in ranked[:TIME_OF_RANKS] for s in c.sentences
                             if (d := yesno.by_time_of(q, s.text))), (top, None))
         if by_time:
             top, decided, checked = at, by_time, None
-    if decided is None and (not checked or unfigured):  # an item the question names decides from just below the best
+    if undecided and decided is None:  # an item the question names decides from just below the best
         at, named = next(((c, d) for c in ranked[1:ITEM_RANKS]
                           if (d := yesno.named_item(q, [s.text for s in c.sentences], statute_words, c.article.text,
                                                     c.doc.title))), (top, None))

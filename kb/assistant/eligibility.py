@@ -231,8 +231,9 @@ def asker_facts(question: str) -> list[Fact]:
         clause = re.split(r"[，。；？！?,]", question[: q.start])[-1]
         whole, after = clause + q.text + after, after[:6]
         before = before[-len(clause):] if clause else ""  # "6个是专家，3个是我们单位的人": 3 is not of 专家
-        window = bool(_BEFORE_EVENT.search(before)) and not _LEAD_WORDS.search(before) and not _WITHIN.match(after)
-        facts.append(Fact(q, before + "，" + after, lead=bool(_LEAD_WORDS.search(before)) or window, window=window,
+        lead = bool(_LEAD_WORDS.search(before))
+        window = not lead and bool(_BEFORE_EVENT.search(before)) and not _WITHIN.match(after)
+        facts.append(Fact(q, before + "，" + after, lead=lead or window, window=window,
                           hedged=bool(_HEDGE.search(clause)), clause=whole))
     dates = dates[-2:]  # "…判刑，2022年6月刑满，今年2025年想当…": the time since the latest event
     by_week = weekday_gap(question) if len(dates) < 2 else None  # "上周一知道…这周二才交"
@@ -435,6 +436,7 @@ def _with_proviso(cond: Condition, text: str) -> Condition:
 # The parties a figure's rule is for, by what they are: "对信用风险低、信用水平高的同一市场主体的抽查…"
 _WHOM = re.compile(r"(?:对|为|向)(?P<mod>[^，。；的]{2,16})的(?:同一)?(?P<party>市场主体|企业|经营者|供应商|申请人|当事人)")
 # "公开征求意见的期限一般不少于30日；因情况紧急等原因需要缩短期限的，…应当予以说明": a rule with its exception
+_GENERALLY = re.compile(r"(?:一般|原则上)[^，。；]{0,4}$")
 _DEPARTURE = re.compile(r"(?P<case>[^。；，]{0,20}(?:需要|确需|需)(?:缩短|延长|增加|减少)[^。；，]{0,8}的)[，,]")
 # the question says the departure was not explained ("也没说为啥这么短", "没说明理由")
 _NO_REASON = re.compile(r"(?:没|未|没有)(?:说|讲|写|提|解释|说明|交代)[^，。？?]{0,4}(?:为啥|为什么|原因|理由|缘由|咋回事|紧急|急事)"
@@ -445,7 +447,7 @@ def _with_hedge(cond: Condition, text: str) -> Condition:
     """The condition with the case its paragraph lets depart from it, when the text holds its figure only generally."""
     at = cond.quote.find(cond.text)
     before = cond.quote[: at + cond.text.find(cond.threshold.text)] if at >= 0 else ""
-    if not re.search(r"(?:一般|原则上)[^，。；]{0,4}$", before):
+    if not _GENERALLY.search(before):
         return cond
     m = _DEPARTURE.search(text, max(0, text.find(cond.quote)))
     return replace(cond, hedge=m.group("case")) if m else cond
@@ -494,7 +496,8 @@ def _with_defaults(conds: list[Condition], text: str) -> list[Condition]:
     return out
 
 
-_AGREED_CAP = re.compile(r"另有约定的[，,]\s*从其约定[，,]\s*(?:但[^。；]*)?$")
+# the words before a clause that bounds what the parties may agree ("…从其约定，但付款期限最长不得超过60日")
+_AGREED_CAP = re.compile(_AGREED_OTHERWISE.pattern + r"[，,]\s*(?:但[^。；]*)?$")
 
 
 def agreed_otherwise(question: str) -> bool:
@@ -719,9 +722,10 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         cond = replace(cond, quote=cond.extension.quote)
     if holds is None:  # within the extension, and the question does not say whether it applies
         return unknown(cond, citation, shown, f"{cond.extension.grounds}（可延长{cond.extension.amount.text}）")
-    law = re.match(r"《([^》]+)》", citation)  # its title's words go without saying
+    law = re.match(r"《([^》]+)》", citation)
+    title = law.group(1) if law else ""  # its words go without saying
     gated = cond.qualifier or cond.bar_within
-    unstated = [c for c in cond.others if not states(question, c, law.group(1) if law else "")] if gated else []
+    unstated = [c for c in cond.others if not states(question, c, title)] if gated else []
     partial = next(((c, some) for c in unstated if (some := _not_all(c, question))), None)
     if partial and holds != cond.bar_within:  # "全体投资人书面承诺" against "3个股东只有2个签了": the rule's case is not theirs
         verdict = MET if cond.negative else UNMET
@@ -733,7 +737,7 @@ def compare(fact: Fact, cond: Condition, facts: list[Fact], question: str, citat
         # 答复") is met whatever case its "…的" scopes
         return unknown(cond, citation, fact.quantity.text, "；".join(unstated))
     whom = _WHOM.search(cond.subject)
-    if whom and not states(question, whom.group("mod"), law.group(1) if law else ""):
+    if whom and not states(question, whom.group("mod"), title):
         # "对信用风险低、信用水平高的同一市场主体的抽查原则上不超过2次": a rule for parties the asker may not be
         return unknown(cond, citation, shown, f"是否属于“{whom.group('mod')}的{whom.group('party')}”")
     if cond.proviso and holds != cond.negative and not states(question, cond.proviso):

@@ -70,12 +70,17 @@ def _act(sentence: str, end: int) -> str:
     return re.split(r"[，。；：]", sentence[end:], maxsplit=1)[0]
 
 
+def _content_pairs(text: str) -> set[str]:
+    """The text's character pairs without those of glue words (的, 和, 或者…)."""
+    return {p for p in bigrams(text) if not set(p) & _GLUE}
+
+
 def _for_the_askers_kind(head: str, act: str, question: str) -> bool:
     """A rule for the asker's own kind ("个体工商户可以通过纸质方式报送年度报告" for "我是个体户…年报能交纸质的吗"):
     its act need only share words with the question, the kind having said whose rule it is."""
     if not text_categories(head) & asker_categories(question):
         return False
-    return bool({p for p in bigrams(act) if not set(p) & _GLUE} & bigrams(question))
+    return bool(_content_pairs(act) & bigrams(question))
 
 
 def _describes(act: str, question: str) -> bool:
@@ -83,7 +88,7 @@ def _describes(act: str, question: str) -> bool:
     比例支付…")."""
     said, gapped = bigrams(question), None
     for alternative in alternatives(act):
-        pairs = {p for p in bigrams(alternative) if not set(p) & _GLUE}
+        pairs = _content_pairs(alternative)
         if pairs and len(pairs & said) / len(pairs) >= MATCH:
             return True
         if len(pairs) == 1:  # a two-character act is said with words between: "收200块工本费" says 收费
@@ -164,10 +169,9 @@ def named_item(question: str, sentences: list[str], synonyms: str = "", article_
     """The decision of an item of a list that the question names, in any of the sentences (asked of the articles
     below the best one when that one decides nothing: "…投了另一家公司的股份，能走简易注销吗" and 细则第四十八条's
     "（四）…对其他市场主体存在投资的")."""
-    case = f"{question}，{synonyms}"
+    case, own = f"{question}，{synonyms}", own_case(question)
     for part in reversed(asked_parts(question)):
-        found = next((d for s in sentences
-                      if (d := _by_item(case, s, article_text, _asks(part), own_case(question), given))), None)
+        found = next((d for s in sentences if (d := _by_item(case, s, article_text, _asks(part), own, given))), None)
         if found:
             return found
     return None
@@ -278,7 +282,7 @@ def _by_item(question: str, sentence: str, article_text: str, asked: str, own: b
     modals = [m for m in _MODAL.finditer(head) if (asked, m.lastgroup) in _ANSWER]
     for m in modals:
         act = _act(head, m.end())
-        shared = {p for p in bigrams(act) if not set(p) & _GLUE} & bigrams(question)
+        shared = _content_pairs(act) & bigrams(question)
         if shared or len(modals) == 1:  # the lead-in's one rule is the item's
             words = head[m.start() : m.end() + len(act)]
             return _decision(m.lastgroup, asked, True, words, sentence, f"属于“{item}”，条文写明“{words}”")
